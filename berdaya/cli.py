@@ -1,0 +1,289 @@
+"""The `berdaya` command. Thin: parses arguments, then calls the engine or a service.
+
+Commands that need the database set up Django lazily, so `berdaya screen` runs without one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Berdaya: program KUBE dari DTKS sampai evaluasi.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+regions_app = typer.Typer(help="Wilayah Kemendagri.", no_args_is_help=True)
+import_app = typer.Typer(help="Impor data.", no_args_is_help=True)
+app.add_typer(regions_app, name="regions")
+app.add_typer(import_app, name="import")
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "berdaya.settings")
+    import django
+
+    django.setup()
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.secho(f"Galat: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _parse_date(text: str | None) -> dt.date:
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        _fail(f"--as-of harus YYYY-MM-DD, bukan {text!r}")
+        raise  # unreachable; keeps type checkers content
+
+
+@app.command()
+def screen(
+    input: Annotated[
+        Path, typer.Argument(help="Berkas DTKS: CSV, XLSX atau Parquet (satu baris per individu).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Keluaran per keluarga (.csv atau .parquet).")],
+    rules: Annotated[
+        str, typer.Option("--rules", help="Nama perangkat aturan atau path TOML.")
+    ] = "permensos-2-2019",
+    region: Annotated[str | None, typer.Option("--region", help="Kode wilayah program (awalan).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Tanggal acuan usia, YYYY-MM-DD.")] = None,
+    rejected: Annotated[Path | None, typer.Option("--rejected", help="Laporan baris ditolak.")] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="Berkas pemetaan kolom (TOML/CSV).")
+    ] = None,
+    encoding: Annotated[str, typer.Option("--encoding", help="Pengodean CSV.")] = "utf-8",
+    regions_file: Annotated[
+        Path | None, typer.Option("--regions", help="Daftar wilayah `kode,nama`.")
+    ] = None,
+    memory_limit: Annotated[str, typer.Option("--memory-limit", help="Batas memori DuckDB.")] = "1500MB",
+) -> None:
+    """Screen a DTKS file without the database: one decision per family, and a rejected-rows report."""
+    from rich.console import Console
+
+    from berdaya.engine import (
+        InputError,
+        RegionCodeError,
+        RuleSetError,
+        ScreeningOptions,
+        load_region_index,
+        load_ruleset,
+    )
+    from berdaya.engine import screen as engine_screen
+    from berdaya.engine.columns import MappingError, load_mapping
+
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    try:
+        ruleset = load_ruleset(rules)
+        regions = load_region_index(regions_file)
+        options = ScreeningOptions(
+            ruleset=ruleset,
+            regions=regions,
+            as_of=_parse_date(as_of),
+            region_prefix=region,
+            mapping=load_mapping(mapping) if mapping else None,
+            encoding=encoding,
+            memory_limit=memory_limit,
+        )
+        if region and region not in regions:
+            _fail(f"kode wilayah --region {region!r} tidak dikenal")
+        with console.status(f"Menyaring {input.name} …", spinner="dots"):
+            result = engine_screen(input, options)
+            rejected_path = rejected or out.with_name(out.stem + ".rejected" + (out.suffix or ".csv"))
+            result.write(out, rejected_path)
+    except (InputError, RuleSetError, MappingError, RegionCodeError) as error:
+        _fail(str(error))
+        return
+    counts = result.counts
+    result.close()
+    seconds = time.perf_counter() - started
+    console.print(
+        f"[bold]{counts['families']:,}[/bold] keluarga dari {counts['rows']:,} baris "
+        f"({ruleset.name} v{ruleset.version}, acuan {options.as_of.isoformat()}) dalam {seconds:.1f} dtk"
+    )
+    console.print(
+        f"  layak {counts['ELIGIBLE']:,} · tidak layak {counts['INELIGIBLE']:,} · "
+        f"perlu verifikasi {counts['NEEDS_VERIFICATION']:,} (konflik {counts['conflicts']:,})"
+    )
+    console.print(f"  baris ditolak {counts['rejected_rows']:,} → {rejected_path}")
+    console.print(f"  keluaran → {out}")
+    typer.echo(json.dumps({**counts, "seconds": round(seconds, 3)}))
+
+
+@app.command()
+def migrate() -> None:
+    """Create or update the database tables."""
+    _django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+
+
+@regions_app.command("load")
+def regions_load(
+    file: Annotated[Path | None, typer.Argument(help="CSV `kode,nama` (kosong: daftar bawaan).")] = None,
+) -> None:
+    """Load or refresh the Kemendagri region tree."""
+    _django()
+    from berdaya.core.services import regions_load as service
+    from berdaya.engine import RegionCodeError
+
+    try:
+        counts = service(path=file)
+    except (RegionCodeError, OSError) as error:
+        _fail(str(error))
+        return
+    typer.echo(f"Wilayah: {counts['created']} baru, {counts['updated']} diperbarui, total {counts['total']}.")
+
+
+@import_app.command("dtks")
+def import_dtks(
+    file: Annotated[Path, typer.Argument(help="Berkas DTKS: CSV, XLSX atau Parquet.")],
+    mapping: Annotated[Path | None, typer.Option("--mapping")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Periksa saja; tidak menyimpan.")] = False,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Pengguna yang mengimpor (wilayahnya dibatasi).")
+    ] = None,
+    encoding: Annotated[str, typer.Option("--encoding")] = "utf-8",
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Tulis laporan masalah (.csv atau .xlsx).")
+    ] = None,
+) -> None:
+    """Import DTKS individuals into the registry: the whole file or nothing."""
+    _django()
+    from berdaya.core.models import User
+    from berdaya.registry.reports import write_problems
+    from berdaya.registry.services import dtks_import
+
+    actor = None
+    if user:
+        actor = User.objects.filter(username=user).first()
+        if actor is None:
+            _fail(f"pengguna {user!r} tidak ada")
+    batch = dtks_import(path=file, actor=actor, mapping_path=mapping, dry_run=dry_run, encoding=encoding)
+    if report:
+        write_problems(batch.problems, report)
+    if batch.error:
+        _fail(f"impor ditolak: {batch.error}")
+    for problem in batch.problems[:20]:
+        typer.echo(
+            f"  baris {problem['line']}, kolom {problem['column']!r}, nilai {problem['value']!r}: "
+            f"{problem['reason']}",
+            err=True,
+        )
+    if len(batch.problems) > 20:
+        typer.echo(f"  … dan {len(batch.problems) - 20} masalah lain (lihat --report)", err=True)
+    typer.echo(json.dumps({"batch": batch.pk, "status": batch.status, **batch.counts}, default=str))
+    if batch.status == "refused":
+        _fail(
+            f"impor ditolak: {len(batch.problems)} masalah di {batch.counts.get('problem_rows')} baris; "
+            "tidak ada yang disimpan.",
+            code=1,
+        )
+
+
+@app.command("screen-registry")
+def screen_registry(
+    rules: Annotated[str | None, typer.Option("--rules")] = None,
+    region: Annotated[str | None, typer.Option("--region")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+) -> None:
+    """Screen the families in the database and store decisions with reasons."""
+    _django()
+    from berdaya.registry.services import eligibility_screen
+    from berdaya.registry.services.screening import ScreeningError
+
+    try:
+        run = eligibility_screen(
+            actor=None, ruleset_name=rules, as_of=_parse_date(as_of), region_prefix=region
+        )
+    except ScreeningError as error:
+        _fail(str(error))
+        return
+    typer.echo(json.dumps({"run": run.pk, **run.counts}))
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json", help="Cetak JSON.")] = False) -> None:
+    """Counts of the main records."""
+    _django()
+    from berdaya.core.selectors import stats_counts
+
+    counts = stats_counts()
+    if as_json:
+        typer.echo(json.dumps(counts, indent=2, sort_keys=True))
+    else:
+        for key, value in counts.items():
+            typer.echo(f"{key}: {value}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """Run the web app (Django's development server; see README for gunicorn in production)."""
+    _django()
+    from django.core.management import call_command
+
+    call_command("runserver", f"{host}:{port}", use_reloader=False)
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option("--seed")] = 2026,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Bangun saja; jangan jalankan server.")
+    ] = False,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """Build the demo world (Kota Pontianak) on the configured database, print logins, then serve."""
+    _django()
+    from django.core.management import call_command
+
+    from berdaya.demo.build import DemoError, demo_build
+
+    call_command("migrate", interactive=False, verbosity=0)
+    try:
+        summary = demo_build(seed=seed, log=lambda m: typer.echo(m))
+    except DemoError as error:
+        _fail(str(error))
+        return
+    typer.echo("")
+    typer.echo("Akun demo (kata sandi sama untuk semua: " + summary["password"] + "):")
+    for username, description in summary["users"]:
+        typer.echo(f"  {username:<12} {description}")
+    if not no_serve:
+        typer.echo(f"\nBuka http://{host}:{port}/ — tekan Ctrl+C untuk berhenti.")
+        call_command("runserver", f"{host}:{port}", use_reloader=False)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def manage(ctx: typer.Context) -> None:
+    """Any Django management command (`berdaya manage createsuperuser`)."""
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["berdaya manage", *ctx.args])
+
+
+def main() -> None:
+    app(prog_name="berdaya")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

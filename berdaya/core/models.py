@@ -1,0 +1,81 @@
+"""Regions, users with a role and a region scope, and the append-only audit log."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.Model):
+    """A Kemendagri region; the dotted code is the key (`61.71.04.1001`)."""
+
+    class Level(models.TextChoices):
+        PROVINSI = "provinsi", _("Provinsi")
+        KABKOTA = "kabkota", _("Kabupaten/Kota")
+        KECAMATAN = "kecamatan", _("Kecamatan")
+        DESA = "desa", _("Desa/Kelurahan")
+
+    code = models.CharField(max_length=13, primary_key=True)
+    name = models.CharField(max_length=120)
+    level = models.CharField(max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        indexes = [models.Index(fields=["level", "code"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    PROGRAM_OFFICER = "program_officer", _("Petugas program (Dinas Sosial)")
+    VIEWER = "viewer", _("Pemantau wilayah")
+    FACILITATOR = "facilitator", _("Pendamping")
+    KUBE_OFFICER = "kube_officer", _("Pengurus KUBE")
+    EVALUATOR = "evaluator", _("Evaluator / peneliti")
+
+
+class User(AbstractUser):
+    """A person who signs in; what they may see is their role within their region."""
+
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    # None means the whole nation (admin, ministry viewer).
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    @property
+    def region_prefix(self) -> str | None:
+        if self.role == Role.ADMIN or self.is_superuser:
+            return None
+        return self.region_id or ""
+
+
+class AuditEvent(models.Model):
+    """One row per change or bulk read; never updated or deleted (see services.audit_record)."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=60, db_index=True)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("audit events are append-only")

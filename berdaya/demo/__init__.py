@@ -1,0 +1,1 @@
+"""The seeded demo world of Kota Pontianak (spec §10)."""

@@ -1,0 +1,345 @@
+"""Reading a DTKS file (CSV, XLSX or Parquet) into DuckDB as text columns with line numbers.
+
+Every value is read as text so that a bad value is reported, not silently coerced; parsing
+happens in `screening.py`. Line numbers count records the way a spreadsheet user sees them:
+the header is line 1 of the table (after any title rows above it).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from berdaya.engine.columns import CANONICAL, REQUIRED, normalize_header, resolve_columns
+from berdaya.engine.errors import InputError
+
+# Title rows above the header ("DATA DTKS KELURAHAN ..."): how far down to look for the header.
+HEADER_SEARCH_ROWS = 30
+SUPPORTED = (".csv", ".txt", ".xlsx", ".parquet")
+
+
+@dataclass
+class InputInfo:
+    """What was read: where, which columns were found, and the structural rejects."""
+
+    path: str
+    kind: str
+    header_line: int
+    columns: dict[str, str]  # canonical -> header as written in the file
+    missing_optional: list[str] = field(default_factory=list)
+    structural_rejects: list[tuple[int, str, str, str]] = field(
+        default_factory=list
+    )  # line, col, value, reason
+
+
+def read_input(
+    con: duckdb.DuckDBPyConnection,
+    source: str | Path | pa.Table,
+    *,
+    mapping: dict[str, str] | None = None,
+    encoding: str = "utf-8",
+    view: str = "raw_input",
+) -> InputInfo:
+    """Create the DuckDB view `view` with one VARCHAR column per canonical column and `_line`.
+
+    Absent optional columns are NULL. Raises InputError for a file that cannot be used at all.
+    """
+    if isinstance(source, pa.Table):
+        return _read_arrow(con, source, mapping, view, path="<tabel>")
+    path = Path(source)
+    if not path.is_file():
+        raise InputError("berkas tidak ditemukan", path=str(path))
+    if path.stat().st_size == 0:
+        raise InputError("berkas kosong (0 byte)", path=str(path))
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return _read_csv(con, path, mapping, encoding, view)
+    if suffix == ".xlsx":
+        return _read_arrow(con, xlsx_to_arrow(path, mapping), mapping, view, path=str(path), kind="xlsx")
+    if suffix == ".parquet":
+        return _read_parquet(con, path, mapping, view)
+    raise InputError(
+        f"jenis berkas '{suffix}' tidak didukung; gunakan {', '.join(SUPPORTED)}", path=str(path)
+    )
+
+
+def _check_required(found: dict[str, int], header: list[str], path: str, line: int) -> list[str]:
+    missing = [c for c in REQUIRED if c not in found]
+    if missing:
+        shown = ", ".join(h for h in header if h) or "(kosong)"
+        raise InputError(
+            f"kolom wajib tidak ada: {', '.join(missing)}. Kolom yang ditemukan: {shown}. "
+            "Ganti nama kolom atau gunakan berkas pemetaan (--mapping).",
+            path=path,
+            line=line,
+        )
+    return [c for c in CANONICAL if c not in found]
+
+
+def _select_list(found: dict[str, str]) -> str:
+    parts = []
+    for name in CANONICAL:
+        if name in found:
+            quoted = found[name].replace('"', '""')
+            parts.append(f'CAST("{quoted}" AS VARCHAR) AS {name}')
+        else:
+            parts.append(f"CAST(NULL AS VARCHAR) AS {name}")
+    return ", ".join(parts)
+
+
+def _find_header(rows: list[list[str]], mapping: dict[str, str] | None) -> int | None:
+    """Index of the first row that names at least three canonical columns, nik or no_kk among them."""
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        found = resolve_columns(row, mapping)
+        if len(found) >= 3 and ("nik" in found or "no_kk" in found):
+            return index
+    return None
+
+
+def _read_csv(con, path: Path, mapping, encoding: str, view: str) -> InputInfo:
+    head = _peek_text(path, encoding)
+    try:
+        dialect = csv.Sniffer().sniff(head[:20000], delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    rows = list(csv.reader(io.StringIO(head), delimiter=delimiter))
+    if not any("".join(r).strip() for r in rows):
+        raise InputError("berkas tidak berisi data (hanya baris kosong)", path=str(path))
+    header_index = _find_header(rows, mapping)
+    if header_index is None:
+        first = next((r for r in rows if "".join(r).strip()), [])
+        _check_required({}, first, str(path), 1)
+    header = rows[header_index]
+    found_idx = resolve_columns(header, mapping)
+    missing_optional = _check_required(found_idx, header, str(path), header_index + 1)
+    found = {c: header[i].strip() for c, i in found_idx.items()}
+    # DuckDB dedups and trims header names itself; read by position instead to stay exact.
+    names = [f"c{i}" for i in range(len(header))]
+    by_position = {c: f"c{i}" for c, i in found_idx.items()}
+    duck_encoding = {"utf-8": "utf-8", "utf8": "utf-8"}.get(encoding.lower(), encoding.lower())
+    relation_sql = (
+        "SELECT *, row_number() OVER () AS _ordinal FROM read_csv(?, header=false, all_varchar=true, "
+        f"skip={header_index + 1}, delim=?, quote='\"', escape='\"', columns={_duck_columns(names)}, "
+        "store_rejects=true, rejects_table='berdaya_rejects', rejects_scan='berdaya_scans', "
+        f"encoding='{duck_encoding}', null_padding=false, strict_mode=true)"
+    )
+    try:
+        con.execute("DROP TABLE IF EXISTS berdaya_rejects; DROP TABLE IF EXISTS berdaya_scans")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE raw_csv AS {relation_sql}", [str(path), delimiter])
+    except duckdb.Error as error:
+        raise InputError(f"berkas CSV tidak dapat dibaca: {error}", path=str(path)) from error
+    rejects = con.execute(
+        "SELECT line, column_name, csv_line, error_type FROM berdaya_rejects ORDER BY line"
+    ).fetchall()
+    bad_encoding = [r for r in rejects if "ENCODING" in (r[3] or "")]
+    if bad_encoding:
+        line = int(bad_encoding[0][0]) + header_index
+        raise InputError(
+            f"berkas tidak dalam pengodean {encoding.upper()} (ada {len(bad_encoding)} baris bermasalah). "
+            "Simpan ulang sebagai 'CSV UTF-8', atau sebutkan pengodeannya (misalnya --encoding latin-1).",
+            path=str(path),
+            line=line,
+            column=_header_name(header, rejects[0][1]),
+        )
+    structural = []
+    for line, _column, text, error_type in rejects:
+        reason = {
+            "MISSING COLUMNS": "jumlah kolom kurang dari judul",
+            "TOO MANY COLUMNS": "jumlah kolom lebih dari judul",
+            "UNQUOTED VALUE": "tanda petik tidak seimbang",
+        }.get(error_type, f"baris tidak dapat dibaca ({error_type.lower()})")
+        structural.append((int(line) + header_index, "", (text or "")[:200], reason))
+    # Good rows lost their place when rejected lines were dropped: put them back (see _line_fixup).
+    line_expr = _line_fixup(con, [int(r[0]) - 1 for r in rejects])
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {_select_list(by_position)}, "
+        f"{line_expr} + {header_index + 1} AS _line FROM raw_csv"
+    )
+    count = con.execute("SELECT count(*) FROM raw_csv").fetchone()[0]
+    if count == 0 and not structural:
+        raise InputError("berkas hanya berisi judul kolom, tanpa baris data", path=str(path))
+    return InputInfo(str(path), "csv", header_index + 1, found, missing_optional, structural)
+
+
+def _duck_columns(names: list[str]) -> str:
+    return "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+
+
+def _header_name(header: list[str], column: str | None) -> str | None:
+    if column and column.startswith("c") and column[1:].isdigit():
+        index = int(column[1:])
+        return header[index] if index < len(header) else None
+    return column
+
+
+def _line_fixup(con, rejected_slots: list[int]) -> str:
+    """SQL giving each good row's record number among all records, rejected ones included.
+
+    Good row k (1-based) sits in slot k + #{rejected i : q_i < k}, with q_i = p_i - i the number
+    of good rows before the i-th rejected slot p_i (sorted, 1-based i).
+    """
+    if not rejected_slots:
+        return "_ordinal"
+    q = sorted(p - i for i, p in enumerate(sorted(rejected_slots), start=1))
+    con.execute("CREATE OR REPLACE TEMP TABLE berdaya_q AS SELECT unnest(?::BIGINT[]) AS q", [q])
+    return "(_ordinal + (SELECT count(*) FROM berdaya_q WHERE q < _ordinal))"
+
+
+def _peek_text(path: Path, encoding: str, size: int = 256 * 1024) -> str:
+    with open(path, "rb") as handle:
+        chunk = handle.read(size)
+    if chunk.startswith((b"\xff\xfe", b"\xfe\xff")) and encoding.lower().replace("-", "") == "utf8":
+        raise InputError(
+            "berkas dalam pengodean UTF-16; simpan ulang sebagai 'CSV UTF-8' atau gunakan --encoding utf-16",
+            path=str(path),
+        )
+    if b"\x00" in chunk and encoding.lower().replace("-", "") == "utf8":
+        raise InputError("berkas berisi data biner; bukan CSV teks", path=str(path))
+    codec = "utf-8-sig" if encoding.lower().replace("-", "") == "utf8" else encoding
+    text = chunk.decode(codec, errors="replace")
+    if len(chunk) == size:  # drop a possibly cut last line
+        text = text.rsplit("\n", 1)[0]
+    return text
+
+
+def _read_parquet(con, path: Path, mapping, view: str) -> InputInfo:
+    try:
+        header = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
+    except duckdb.Error as error:
+        raise InputError(f"berkas Parquet tidak dapat dibaca: {error}", path=str(path)) from error
+    found_idx = resolve_columns(header, mapping)
+    missing_optional = _check_required(found_idx, header, str(path), 1)
+    found = {c: header[i] for c, i in found_idx.items()}
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {_select_list(found)}, file_row_number + 2 AS _line "
+        f"FROM read_parquet('{_sql_str(str(path))}', file_row_number=true)"
+    )
+    if con.execute(f"SELECT count(*) FROM {view}").fetchone()[0] == 0:
+        raise InputError("berkas tidak berisi baris data", path=str(path))
+    return InputInfo(str(path), "parquet", 1, found, missing_optional)
+
+
+def _sql_str(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _read_arrow(con, table: pa.Table, mapping, view: str, *, path: str, kind: str = "arrow") -> InputInfo:
+    header = [n for n in table.column_names if n != "_line"]
+    found_idx = resolve_columns(header, mapping)
+    missing_optional = _check_required(found_idx, header, path, 1)
+    found = {c: header[i] for c, i in found_idx.items()}
+    if "_line" not in table.column_names:
+        table = table.append_column("_line", pa.array(range(2, table.num_rows + 2), pa.int64()))
+    if table.num_rows == 0:
+        raise InputError("berkas tidak berisi baris data", path=path)
+    con.register("berdaya_arrow_input", table)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {_select_list(found)}, _line FROM berdaya_arrow_input"
+    )
+    header_line = int(table.schema.metadata.get(b"header_line", b"1")) if table.schema.metadata else 1
+    rejects = []
+    if table.schema.metadata and b"rejects" in table.schema.metadata:
+        import json
+
+        rejects = [tuple(r) for r in json.loads(table.schema.metadata[b"rejects"])]
+    return InputInfo(path, kind, header_line, found, missing_optional, rejects)
+
+
+def xlsx_to_arrow(path: Path, mapping: dict[str, str] | None = None) -> pa.Table:
+    """Read the first sheet of an XLSX into an Arrow table of text plus `_line` (the Excel row).
+
+    Title rows above the header are skipped. A NIK or No KK stored as a number is not trusted
+    (Excel keeps only 15 significant digits), so it is reported rather than read.
+    """
+    import json
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as error:
+        raise InputError(f"berkas XLSX tidak dapat dibuka: {error}", path=str(path)) from error
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        preview_raw: list[tuple] = []
+        for row in rows:
+            preview_raw.append(tuple(row))
+            if len(preview_raw) >= HEADER_SEARCH_ROWS:
+                break
+        preview = [[_cell_text(v) for v in row] for row in preview_raw]
+        if not any("".join(r).strip() for r in preview):
+            raise InputError("lembar kerja pertama kosong", path=str(path))
+        header_index = _find_header(preview, mapping)
+        if header_index is None:
+            first = next((r for r in preview if "".join(r).strip()), [])
+            _check_required({}, first, str(path), 1)
+        header = preview[header_index]
+        width = len(header)
+        columns: list[list[str | None]] = [[] for _ in range(width)]
+        lines: list[int] = []
+        rejects: list[tuple[int, str, str, str]] = []
+        id_columns = {
+            i
+            for i, h in enumerate(header)
+            if (mapping or {}).get(normalize_header(h), normalize_header(h)) in ("nik", "no_kk")
+        }
+
+        def take(excel_row: int, values) -> None:
+            cells = list(values)[:width] + [None] * max(0, width - len(values))
+            if all(v is None or str(v).strip() == "" for v in cells):
+                return  # blank rows in a spreadsheet are layout, not data
+            for i in id_columns:
+                if isinstance(cells[i], int | float) and not isinstance(cells[i], bool):
+                    rejects.append(
+                        (
+                            excel_row,
+                            header[i],
+                            _cell_text(cells[i]),
+                            "NIK/No KK tersimpan sebagai angka; Excel hanya menyimpan 15 digit. "
+                            "Format kolom sebagai Teks lalu isi ulang.",
+                        )
+                    )
+                    cells[i] = None
+            for i in range(width):
+                columns[i].append(_cell_text(cells[i]) if cells[i] is not None else None)
+            lines.append(excel_row)
+
+        for excel_row, row in enumerate(preview_raw[header_index + 1 :], start=header_index + 2):
+            take(excel_row, list(row))
+        for excel_row, row in enumerate(rows, start=len(preview_raw) + 1):
+            take(excel_row, list(row))
+    finally:
+        workbook.close()
+    names = [h if h else f"kolom_{i + 1}" for i, h in enumerate(header)]
+    # The same header twice: keep the first (resolve_columns does too).
+    seen: dict[str, int] = {}
+    for i, n in enumerate(names):
+        if n in seen:
+            names[i] = f"{n}__{i}"
+        seen.setdefault(n, i)
+    arrays = [pa.array(col, pa.string()) for col in columns] + [pa.array(lines, pa.int64())]
+    table = pa.Table.from_arrays(arrays, names=[*names, "_line"])
+    return table.replace_schema_metadata(
+        {"header_line": str(header_index + 1), "rejects": json.dumps([list(r) for r in rejects])}
+    )
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

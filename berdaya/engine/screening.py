@@ -1,0 +1,349 @@
+"""Eligibility screening (spec §4): one implementation, in DuckDB SQL, for the CLI and the web app.
+
+Input rows are individuals; the decision is per family (No KK), made on its candidate: the
+main earner if there is one, else the head. Each rule answers PASS, FAIL or UNKNOWN (with a
+detail after a colon, e.g. `FAIL:DATE`); the family is ELIGIBLE when all pass, INELIGIBLE
+when any fails, NEEDS_VERIFICATION when none fails and some are unknown, and always
+NEEDS_VERIFICATION when it has a conflict (no single candidate, a NIK shared with another
+family, an unreadable candidate row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from berdaya.engine.parsing import REASONS, ParseOptions, parse_sql
+from berdaya.engine.reading import InputInfo, read_input
+from berdaya.engine.regions import RegionIndex, normalize_code
+from berdaya.engine.rulesets import RULE_CODES, RuleSet
+
+DECISIONS = ("ELIGIBLE", "INELIGIBLE", "NEEDS_VERIFICATION")
+CONFLICTS = {
+    "TWO_HEADS": "keluarga memiliki lebih dari satu kepala keluarga",
+    "TWO_EARNERS": "keluarga memiliki lebih dari satu pencari nafkah utama",
+    "NO_CANDIDATE": "keluarga tanpa kepala keluarga maupun pencari nafkah utama",
+    "NIK_IN_TWO_FAMILIES": "NIK anggota keluarga ini juga tercatat di keluarga lain",
+    "DUPLICATE_NIK": "NIK yang sama muncul dua kali dalam keluarga ini",
+    "CANDIDATE_ROW_REJECTED": "baris kandidat tidak dapat dibaca sepenuhnya",
+}
+OUTPUT_COLUMNS = (
+    "no_kk",
+    "kode_wilayah",
+    "nik_masked",
+    "decision",
+    "failed_rules",
+    "unknown_rules",
+    "lat",
+    "lon",
+    "keahlian",
+    "rt",
+    "rw",
+    "conflicts",
+)
+
+
+@dataclass
+class ScreeningOptions:
+    ruleset: RuleSet
+    regions: RegionIndex
+    as_of: dt.date
+    region_prefix: str | None = None
+    mapping: dict[str, str] | None = None
+    encoding: str = "utf-8"
+    keep_personal: bool = False
+    # No KKs already in an active KUBE (from the database); they fail NO_PRIOR_AID.
+    active_kube_families: Iterable[str] = ()
+    memory_limit: str = "1500MB"
+    threads: int | None = None
+
+
+@dataclass
+class ScreeningResult:
+    """Decisions live in DuckDB tables on `con`: `families`, `rejected`, `rows` (parsed individuals)."""
+
+    con: duckdb.DuckDBPyConnection
+    info: InputInfo
+    ruleset: RuleSet
+    as_of: dt.date
+    region_prefix: str | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def family_rows(self, columns: str = "*", where: str = "TRUE") -> list[dict]:
+        cursor = self.con.execute(f"SELECT {columns} FROM families WHERE {where} ORDER BY no_kk")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def rejected_rows(self) -> list[dict]:
+        cursor = self.con.execute(
+            'SELECT line, "column", value, reason_code, reason FROM rejected ORDER BY line, "column"'
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def write(self, out: str | Path, rejected_out: str | Path | None = None) -> None:
+        """Write one row per family (OUTPUT_COLUMNS) and the rejected-rows report, CSV or Parquet by suffix."""
+        out = Path(out)
+        columns = ", ".join(OUTPUT_COLUMNS)
+        _copy(self.con, f"SELECT {columns} FROM families ORDER BY no_kk", out)
+        if rejected_out is not None:
+            _copy(
+                self.con,
+                'SELECT line, "column", value, reason_code, reason FROM rejected ORDER BY line, "column"',
+                Path(rejected_out),
+            )
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _copy(con, query: str, path: Path) -> None:
+    fmt = "FORMAT PARQUET" if path.suffix.lower() == ".parquet" else "FORMAT CSV, HEADER"
+    con.execute(f"COPY ({query}) TO '{str(path).replace(chr(39), chr(39) * 2)}' ({fmt})")
+
+
+def connect(memory_limit: str = "1500MB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that spills to a temporary folder instead of growing past the limit."""
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": tempfile.gettempdir()})
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def screen(source: str | Path | pa.Table, options: ScreeningOptions, con=None) -> ScreeningResult:
+    """Screen a DTKS file or Arrow table of individuals; return decisions per family.
+
+    Raises engine.errors.InputError when the input cannot be used at all. Unreadable rows do
+    not stop the run: they are in the result's `rejected` table with line, column and reason.
+    """
+    con = con or connect(options.memory_limit, options.threads or os.cpu_count())
+    ruleset = options.ruleset
+    _load_reference_tables(con, options)
+    info = read_input(con, source, mapping=options.mapping, encoding=options.encoding)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE rows AS {parse_sql('raw_input', ParseOptions(options.keep_personal))}"
+    )
+    _build_rejected(con, info)
+    _build_families(con, ruleset, options)
+    counts = dict(con.execute("SELECT decision, count(*) FROM families GROUP BY decision").fetchall())
+    counts = {d: int(counts.get(d, 0)) for d in DECISIONS}
+    counts["families"] = sum(counts[d] for d in DECISIONS)
+    counts["rows"] = int(con.execute("SELECT count(*) FROM rows").fetchone()[0]) + len(
+        info.structural_rejects
+    )
+    counts["rejected_rows"] = int(con.execute("SELECT count(DISTINCT line) FROM rejected").fetchone()[0])
+    counts["conflicts"] = int(
+        con.execute("SELECT count(*) FROM families WHERE conflicts <> ''").fetchone()[0]
+    )
+    return ScreeningResult(con, info, ruleset, options.as_of, options.region_prefix, counts)
+
+
+def _load_reference_tables(con, options: ScreeningOptions) -> None:
+    regions = options.regions
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE known_desa AS SELECT unnest(?::VARCHAR[]) AS code",
+        [regions.codes("desa")],
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE known_kecamatan AS SELECT unnest(?::VARCHAR[]) AS code",
+        [regions.plain_codes("kecamatan")],
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE known_kabkota AS SELECT unnest(?::VARCHAR[]) AS code",
+        [regions.plain_codes("kabkota")],
+    )
+    synonyms = options.ruleset.skill_synonyms
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE skill_map AS SELECT unnest(?::VARCHAR[]) AS text, unnest(?::VARCHAR[]) AS type",
+        [list(synonyms), list(synonyms.values())],
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE active_kube_families AS SELECT unnest(?::VARCHAR[]) AS no_kk",
+        [sorted(set(options.active_kube_families))],
+    )
+
+
+def _build_rejected(con, info: InputInfo) -> None:
+    reason_case = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in REASONS.items())
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE rejected AS
+        SELECT _line AS line, e.column AS "column", e.value AS value, e.reason AS reason_code,
+               CASE e.reason {reason_case} END AS reason
+        FROM (SELECT _line, unnest(_errors) AS e FROM rows WHERE _errors IS NOT NULL)
+        """
+    )
+    if info.structural_rejects:
+        con.executemany(
+            "INSERT INTO rejected VALUES (?, ?, ?, ?, ?)",
+            [
+                (line, col, value, "UNREADABLE_ROW", reason)
+                for line, col, value, reason in info.structural_rejects
+            ],
+        )
+
+
+def _rule_sql(ruleset: RuleSet, as_of: dt.date, region_prefix: str | None) -> dict[str, str]:
+    """One SQL expression per rule over the candidate row `c`."""
+    lo, hi = ruleset.age_range
+    as_of_sql = f"DATE '{as_of.isoformat()}'"
+    age = (
+        f"(year({as_of_sql}) - year(c.birth_date) - CASE WHEN month({as_of_sql}) * 100 + day({as_of_sql})"
+        " < month(c.birth_date) * 100 + day(c.birth_date) THEN 1 ELSE 0 END)"
+    )
+    # NIK date part: DDMMYY, day + 40 for women.
+    nik_day = "TRY_CAST(c.nik[7:8] AS INTEGER)"
+    nik_month = "TRY_CAST(c.nik[9:10] AS INTEGER)"
+    nik_year = "TRY_CAST(c.nik[11:12] AS INTEGER)"
+    day_matches = (
+        f"CASE c.sex WHEN 'P' THEN {nik_day} = day(c.birth_date) + 40 WHEN 'L' THEN {nik_day} = day(c.birth_date) "
+        f"ELSE {nik_day} % 40 = day(c.birth_date) END"
+    )
+    date_possible = (
+        f"(({nik_day} BETWEEN 1 AND 31) OR ({nik_day} BETWEEN 41 AND 71)) AND {nik_month} BETWEEN 1 AND 12 "
+        f"AND (try_cast(make_date(2000 + {nik_year}, {nik_month}, {nik_day} % 40) AS DATE) IS NOT NULL)"
+    )
+    nik = f"""CASE
+        WHEN c.nik IS NULL THEN 'UNKNOWN:EMPTY'
+        WHEN NOT regexp_full_match(c.nik, '\\d+') THEN 'FAIL:FORMAT'
+        WHEN length(c.nik) <> 16 THEN 'FAIL:LENGTH'
+        WHEN c.nik[1:6] NOT IN (SELECT code FROM known_kecamatan) THEN 'FAIL:REGION'
+        WHEN c.birth_date IS NULL THEN CASE WHEN {date_possible} THEN 'UNKNOWN:NO_BIRTH_DATE' ELSE 'FAIL:DATE' END
+        WHEN {day_matches} AND {nik_month} = month(c.birth_date) AND {nik_year} = year(c.birth_date) % 100
+          THEN 'PASS'
+        ELSE 'FAIL:DATE' END"""
+    kk = """CASE
+        WHEN NOT regexp_full_match(f.no_kk, '\\d+') THEN 'FAIL:FORMAT'
+        WHEN length(f.no_kk) <> 16 THEN 'FAIL:LENGTH'
+        WHEN f.no_kk[1:4] NOT IN (SELECT code FROM known_kabkota) THEN 'FAIL:REGION'
+        ELSE 'PASS' END"""
+    terms = "|".join(t.replace(" ", "\\s+") for t in ruleset.state_employee_terms) or "(?!)"
+    occupation_norm = "regexp_replace(upper(c.occupation), '[^A-Z0-9]+', ' ', 'g')"
+    none_values = ", ".join("'" + v.replace("'", "''") + "'" for v in ruleset.skill_none_values) or "NULL"
+    if region_prefix:
+        prefix = normalize_code(region_prefix)
+        resident = (
+            f"CASE WHEN c.kode_wilayah IS NULL THEN 'UNKNOWN:EMPTY' WHEN c.kode_wilayah = '{prefix}' "
+            f"OR starts_with(c.kode_wilayah, '{prefix}.') THEN 'PASS' ELSE 'FAIL' END"
+        )
+    else:
+        resident = "'PASS'"
+    return {
+        "NIK_VALID": nik,
+        "KK_VALID": kk,
+        "IN_DTKS": f"CASE WHEN c.desil IS NULL THEN 'UNKNOWN:EMPTY' WHEN c.desil <= {ruleset.desil_max} "
+        "THEN 'PASS' ELSE 'FAIL' END",
+        "HEAD_OR_EARNER": "CASE WHEN c.is_head OR c.is_earner THEN 'PASS' ELSE 'FAIL' END",
+        "AGE": f"CASE WHEN c.birth_date IS NULL THEN 'UNKNOWN:EMPTY' WHEN {age} BETWEEN {lo} AND {hi} "
+        "THEN 'PASS' ELSE 'FAIL' END",
+        "MARRIED": "CASE WHEN c.marital_status IS NULL THEN 'UNKNOWN:EMPTY' "
+        "WHEN c.marital_status = 'BELUM KAWIN' THEN 'FAIL' ELSE 'PASS' END",
+        "RESIDENT": resident,
+        "READY": "CASE WHEN c.ready IS NULL THEN 'UNKNOWN:EMPTY' WHEN c.ready THEN 'PASS' ELSE 'FAIL' END",
+        "SKILL": f"""CASE WHEN c.skill_text IS NULL THEN 'UNKNOWN:EMPTY'
+            WHEN lower(c.skill_text) IN ({none_values}) THEN 'FAIL'
+            WHEN sm.type IS NOT NULL THEN 'PASS' ELSE 'UNKNOWN:UNRECOGNISED' END""",
+        "NOT_STATE_EMPLOYEE": f"""CASE WHEN c.occupation IS NULL THEN 'UNKNOWN:EMPTY'
+            WHEN regexp_matches(' ' || {occupation_norm} || ' ', ' ({terms}) ') THEN 'FAIL' ELSE 'PASS' END""",
+        "NO_PRIOR_AID": """CASE WHEN akf.no_kk IS NOT NULL THEN 'FAIL:ACTIVE_KUBE'
+            WHEN c.prior_aid IS NULL THEN 'UNKNOWN:EMPTY' WHEN c.prior_aid THEN 'FAIL' ELSE 'PASS' END""",
+    }
+
+
+def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
+    # Per family: who could be the candidate. A row whose earner flag is unreadable counts as unknown.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE family_roles AS
+        SELECT no_kk,
+               count(*) AS members,
+               count(*) FILTER (WHERE is_head) AS heads,
+               count(*) FILTER (WHERE is_earner) AS earners,
+               bool_and(role_unknown AND earner_unknown) AS roles_unknown,
+               min(_line) FILTER (WHERE is_earner) AS earner_line,
+               min(_line) FILTER (WHERE is_head) AS head_line,
+               count(nik) - count(DISTINCT nik) AS duplicate_niks,
+               arg_min(kode_wilayah, _line) AS first_kode_wilayah,
+               min(_line) AS first_line
+        FROM rows WHERE no_kk IS NOT NULL
+        GROUP BY no_kk
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE shared_nik_families AS
+        SELECT DISTINCT r.no_kk FROM rows r
+        JOIN (SELECT nik FROM rows WHERE nik IS NOT NULL AND no_kk IS NOT NULL
+              GROUP BY nik HAVING count(DISTINCT no_kk) > 1) s USING (nik)
+        """
+    )
+    rules = _rule_sql(ruleset, options.as_of, options.region_prefix)
+    enabled = ruleset.enabled_codes
+    rule_cols = ",\n".join(
+        f"CASE WHEN c._line IS NULL AND '{code}' NOT IN ('KK_VALID', 'HEAD_OR_EARNER') THEN 'UNKNOWN:NO_CANDIDATE' "
+        f"ELSE {rules[code]} END AS r_{code}"
+        if code in enabled
+        else f"CAST(NULL AS VARCHAR) AS r_{code}"
+        for code in RULE_CODES
+    )
+    head_or_earner = (
+        "CASE WHEN c._line IS NOT NULL THEN (" + rules["HEAD_OR_EARNER"] + ") "
+        "WHEN f.heads + f.earners > 0 THEN 'PASS' WHEN f.roles_unknown THEN 'UNKNOWN:EMPTY' ELSE 'FAIL' END"
+    )
+    rule_cols = rule_cols.replace(
+        f"ELSE {rules['HEAD_OR_EARNER']} END AS r_HEAD_OR_EARNER",
+        f"ELSE {head_or_earner} END AS r_HEAD_OR_EARNER",
+    )
+    conflicts = """concat_ws(';',
+            CASE WHEN f.heads > 1 THEN 'TWO_HEADS' END,
+            CASE WHEN f.earners > 1 THEN 'TWO_EARNERS' END,
+            CASE WHEN f.heads = 0 AND f.earners = 0 THEN 'NO_CANDIDATE' END,
+            CASE WHEN s.no_kk IS NOT NULL THEN 'NIK_IN_TWO_FAMILIES' END,
+            CASE WHEN f.duplicate_niks > 0 THEN 'DUPLICATE_NIK' END,
+            CASE WHEN c._errors IS NOT NULL THEN 'CANDIDATE_ROW_REJECTED' END)"""
+    fail_list = " , ".join(f"CASE WHEN starts_with(r_{c}, 'FAIL') THEN '{c}' END" for c in enabled)
+    unknown_list = " , ".join(f"CASE WHEN starts_with(r_{c}, 'UNKNOWN') THEN '{c}' END" for c in enabled)
+    personal = ", c.id_dtks, c.nama, c.alamat" if options.keep_personal else ""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE families AS
+        WITH judged AS (
+          SELECT f.no_kk, f.members, c._line AS candidate_line, coalesce(c._line, f.first_line) AS rep_line,
+                 c.nik AS candidate_nik, coalesce(c.kode_wilayah, f.first_kode_wilayah) AS kode_wilayah,
+                 c.lat, c.lon, sm.type AS keahlian, c.skill_text, c.rt_text AS rt, c.rw_text AS rw,
+                 c.desil, c.birth_date, c.sex, c.marital_status, c.occupation, c.ready, c.prior_aid,
+                 c.is_head AS candidate_is_head, c.is_earner AS candidate_is_earner{personal},
+                 {conflicts} AS conflicts,
+                 {rule_cols}
+          FROM family_roles f
+          LEFT JOIN rows c ON c.no_kk = f.no_kk AND c._line = CASE
+                 WHEN f.heads > 1 OR f.earners > 1 THEN NULL
+                 WHEN f.earners = 1 THEN f.earner_line ELSE f.head_line END
+          LEFT JOIN shared_nik_families s ON s.no_kk = f.no_kk
+          LEFT JOIN skill_map sm ON sm.text = lower(c.skill_text)
+          LEFT JOIN active_kube_families akf ON akf.no_kk = f.no_kk
+        ), listed AS (
+          SELECT *,
+                 concat_ws(';', {fail_list}) AS failed_rules,
+                 concat_ws(';', {unknown_list}) AS unknown_rules,
+                 CASE WHEN candidate_nik IS NULL THEN NULL
+                      WHEN length(candidate_nik) >= 8 THEN candidate_nik[1:4] || repeat('•', length(candidate_nik) - 8)
+                           || candidate_nik[-4:]
+                      ELSE repeat('•', length(candidate_nik)) END AS nik_masked
+          FROM judged
+        )
+        SELECT *, CASE
+            WHEN conflicts <> '' THEN 'NEEDS_VERIFICATION'
+            WHEN failed_rules <> '' THEN 'INELIGIBLE'
+            WHEN unknown_rules <> '' THEN 'NEEDS_VERIFICATION'
+            ELSE 'ELIGIBLE' END AS decision
+        FROM listed
+        """
+    )

@@ -1,0 +1,206 @@
+"""Screening the registry's families with the engine, and storing each decision with its reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from berdaya.core.models import User
+from berdaya.core.scoping import code_in_scope, region_q
+from berdaya.core.services import audit_record
+from berdaya.engine import RULE_CODES, ScreeningOptions, explain, explain_conflicts, load_ruleset, screen
+from berdaya.engine.columns import CANONICAL
+from berdaya.registry.models import EligibilityDecision, EligibilityRun, Family, Person
+from berdaya.registry.services.common import default_ruleset, region_index_from_db
+
+
+class ScreeningError(ValueError):
+    pass
+
+
+def _yn(value: bool | None) -> str | None:
+    return None if value is None else ("Y" if value else "N")
+
+
+def _text(value) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def registry_as_table(*, families) -> pa.Table:
+    """The registry's persons as a DTKS table of text (canonical columns), as a file would give them."""
+    fields = (
+        "family__id_dtks",
+        "nik",
+        "family__no_kk",
+        "name",
+        "sex",
+        "birth_date",
+        "marital_status",
+        "relationship",
+        "is_main_earner",
+        "occupation",
+        "family__region_id",
+        "family__rt",
+        "family__rw",
+        "family__address",
+        "family__desil",
+        "family__lat",
+        "family__lon",
+        "family__skill_text",
+        "family__ready",
+        "family__prior_aid",
+    )
+    columns: dict[str, list] = {name: [] for name in CANONICAL}
+    lines: list[int] = []
+    persons = Person.objects.filter(family__in=families).order_by("family__no_kk", "source_line", "id")
+    for line, row in enumerate(persons.values_list(*fields).iterator(chunk_size=5000), start=2):
+        (
+            id_dtks,
+            nik,
+            no_kk,
+            name,
+            sex,
+            birth,
+            marital,
+            relationship,
+            earner,
+            occupation,
+            region,
+            rt,
+            rw,
+            address,
+            desil,
+            lat,
+            lon,
+            skill,
+            ready,
+            prior,
+        ) = row
+        values = (
+            id_dtks,
+            nik,
+            no_kk,
+            name,
+            sex,
+            birth.isoformat() if birth else None,
+            marital,
+            relationship,
+            _yn(earner),
+            occupation,
+            region,
+            rt,
+            rw,
+            address,
+            desil,
+            repr(lat) if lat is not None else None,
+            repr(lon) if lon is not None else None,
+            skill,
+            _yn(ready),
+            _yn(prior),
+        )
+        for name_, value in zip(CANONICAL, values, strict=True):
+            columns[name_].append(_text(value))
+        lines.append(line)
+    arrays = [pa.array(columns[n], pa.string()) for n in CANONICAL] + [pa.array(lines, pa.int64())]
+    return pa.Table.from_arrays(arrays, names=[*CANONICAL, "_line"])
+
+
+def eligibility_screen(
+    *,
+    actor: User | None,
+    ruleset_name: str | None = None,
+    as_of: dt.date | None = None,
+    region_prefix: str | None = None,
+) -> EligibilityRun:
+    """Screen every family in the actor's scope (narrowed by `region_prefix`) and store the decisions.
+
+    The RESIDENT rule uses `region_prefix`. Each family's `latest_decision` points at its new decision.
+    Raises ScreeningError for a region outside the actor's scope or an empty registry.
+    """
+    ruleset = load_ruleset(ruleset_name) if ruleset_name else default_ruleset()
+    as_of = as_of or timezone.localdate()
+    families = Family.objects.all()
+    if actor is not None:
+        families = families.filter(region_q(actor, "region"))
+    if region_prefix:
+        if actor is not None and not code_in_scope(actor, region_prefix):
+            raise ScreeningError(f"Wilayah {region_prefix} di luar wilayah Anda.")
+        families = families.filter(Q(region=region_prefix) | Q(region__code__startswith=region_prefix + "."))
+    table = registry_as_table(families=families)
+    if table.num_rows == 0:
+        raise ScreeningError("Tidak ada keluarga di wilayah ini untuk disaring. Impor data DTKS dulu.")
+    result = screen(
+        table,
+        ScreeningOptions(
+            ruleset=ruleset, regions=region_index_from_db(), as_of=as_of, region_prefix=region_prefix
+        ),
+    )
+    try:
+        rows = result.family_rows()
+    finally:
+        result.close()
+    return _store(
+        rows, ruleset=ruleset, as_of=as_of, region_prefix=region_prefix, actor=actor, counts=result.counts
+    )
+
+
+@transaction.atomic
+def _store(rows, *, ruleset, as_of, region_prefix, actor, counts) -> EligibilityRun:
+    run = EligibilityRun.objects.create(
+        ruleset_name=ruleset.name,
+        ruleset_version=ruleset.version,
+        ruleset_digest=ruleset.digest,
+        as_of=as_of,
+        region_prefix=region_prefix or "",
+        created_by=actor if actor is not None and actor.pk else None,
+        counts={k: counts[k] for k in ("ELIGIBLE", "INELIGIBLE", "NEEDS_VERIFICATION", "families")},
+    )
+    family_ids = dict(Family.objects.filter(no_kk__in=[r["no_kk"] for r in rows]).values_list("no_kk", "id"))
+    decisions = []
+    for row in rows:
+        outcomes = {code: row[f"r_{code}"] for code in RULE_CODES if row[f"r_{code}"] is not None}
+        reasons = [
+            {
+                "code": code,
+                "outcome": outcome,
+                "text": explain(
+                    code, outcome, row, ruleset=ruleset, as_of=as_of, region_prefix=region_prefix
+                ),
+            }
+            for code, outcome in outcomes.items()
+        ]
+        reasons += [
+            {"code": "CONFLICT", "outcome": "CONFLICT", "text": t}
+            for t in explain_conflicts(row["conflicts"])
+        ]
+        decisions.append(
+            EligibilityDecision(
+                run=run,
+                family_id=family_ids[row["no_kk"]],
+                decision=row["decision"],
+                outcomes=outcomes,
+                reasons=reasons,
+                conflicts=row["conflicts"] or "",
+                failed_rules=row["failed_rules"] or "",
+                unknown_rules=row["unknown_rules"] or "",
+                business_type=row["keahlian"] or "",
+            )
+        )
+    EligibilityDecision.objects.bulk_create(decisions, batch_size=2000)
+    latest = dict(EligibilityDecision.objects.filter(run=run).values_list("family_id", "id"))
+    updates = [Family(id=fid, latest_decision_id=did) for fid, did in latest.items()]
+    Family.objects.bulk_update(updates, ["latest_decision_id"], batch_size=2000)
+    audit_record(
+        actor=actor,
+        action="registry.screen",
+        object_type="eligibility_run",
+        object_id=str(run.pk),
+        changes={"ruleset": f"{ruleset.name}@{ruleset.version}", "as_of": as_of.isoformat(), **run.counts},
+    )
+    return run

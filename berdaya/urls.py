@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from berdaya.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("masuk/", auth_views.LoginView.as_view(), name="login"),
+    path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("registri/", include("berdaya.registry.urls")),
+    path("admin/", admin.site.urls),
+]
