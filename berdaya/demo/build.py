@@ -71,7 +71,7 @@ def demo_build(*, seed: int = 2026, families: int = 2000, log: Callable[[str], N
         )
     officer = User.objects.get(username="petugas")
 
-    rows = generate_dtks(seed=seed, families=families)
+    rows = generate_dtks(seed=seed, families=families, reference_date=DEMO_AS_OF)
     rows, held_back = _without_shared_niks(rows)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"dtks-pontianak-seed{seed}.csv"

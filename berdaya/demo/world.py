@@ -302,12 +302,8 @@ _DESIL = _table(
 _KESEDIAAN = _table([("Y", 90), ("N", 7), ("", 3)])
 
 _ETHNIC = {
-    "61.71.04": _table(
-        [("melayu", 42), ("bugis", 16), ("madura", 10), ("jawa", 14), ("tionghoa", 8), ("dayak", 10)]
-    ),
-    "61.71.05": _table(
-        [("melayu", 32), ("bugis", 10), ("madura", 8), ("jawa", 16), ("tionghoa", 22), ("dayak", 12)]
-    ),
+    "61.71.04": _table([("melayu", 42), ("bugis", 16), ("madura", 10), ("jawa", 14), ("tionghoa", 8), ("dayak", 10)]),
+    "61.71.05": _table([("melayu", 32), ("bugis", 10), ("madura", 8), ("jawa", 16), ("tionghoa", 22), ("dayak", 12)]),
 }
 
 _STATE_JOBS = [("PNS", 1.0), ("PEGAWAI NEGERI SIPIL", 0.3), ("TNI", 0.4), ("POLRI", 0.4)]
@@ -413,9 +409,7 @@ _SKILL_BY_JOB = {
         ]
     ),
     "fish": _table([("perikanan", 80), ("budidaya ikan", 10), ("nelayan", 5), ("pengolahan_pangan", 5)]),
-    "trade": _table(
-        [("perdagangan", 50), ("dagang", 20), ("warung", 15), ("jualan", 5), ("pengolahan_pangan", 10)]
-    ),
+    "trade": _table([("perdagangan", 50), ("dagang", 20), ("warung", 15), ("jualan", 5), ("pengolahan_pangan", 10)]),
     "business": _table(
         [
             ("perdagangan", 25),
@@ -914,17 +908,11 @@ def _person_name(rng: random.Random, lineage: _Lineage, sex: str, birth_year: in
         if not young and rng.random() < 0.55:
             syllables = _CHINESE_SYLLABLES_P if female else _CHINESE_SYLLABLES_L
             return f"{lineage.surname} {rng.choice(syllables)} {rng.choice(syllables)}"
-        pool = (
-            (_CHINESE_YOUNG_P if female else _CHINESE_YOUNG_L)
-            if young
-            else (_CHINESE_P if female else _CHINESE_L)
-        )
+        pool = (_CHINESE_YOUNG_P if female else _CHINESE_YOUNG_L) if young else (_CHINESE_P if female else _CHINESE_L)
         return rng.choice(pool) if rng.random() < 0.4 else f"{rng.choice(pool)} {lineage.surname}"
     if lineage.ethnic == "dayak":
         pool = (
-            (_DAYAK_YOUNG_P if female else _DAYAK_YOUNG_L)
-            if young
-            else (_DAYAK_FIRST_P if female else _DAYAK_FIRST_L)
+            (_DAYAK_YOUNG_P if female else _DAYAK_YOUNG_L) if young else (_DAYAK_FIRST_P if female else _DAYAK_FIRST_L)
         )
         return f"{rng.choice(pool)} {lineage.surname}"
     male_pool, female_pool = _MUSLIM_GIVEN[lineage.ethnic]
@@ -967,9 +955,7 @@ class _Serials:
     def issue(self, prefix: str) -> str:
         last = self._last.get(prefix)
         serial = (
-            self._rng.randint(1, self._first_max)
-            if last is None
-            else (last + self._rng.randint(1, self._step_max))
+            self._rng.randint(1, self._first_max) if last is None else (last + self._rng.randint(1, self._step_max))
         )
         if serial > 9999:
             raise OverflowError(f"no serial left after {prefix}")
@@ -1137,9 +1123,7 @@ def _compose(rng: random.Random) -> list[_Person]:
         else:
             relative = _Person(OTHER, rng.choice("LP"), rng.randint(3, 24), SINGLE)
 
-    ages = sorted(
-        (mother_age - rng.randint(18, max(18, min(44, mother_age))) for _ in range(remaining)), reverse=True
-    )
+    ages = sorted((mother_age - rng.randint(18, max(18, min(44, mother_age))) for _ in range(remaining)), reverse=True)
     for age in ages:
         status = SINGLE
         if age >= 25:
@@ -1251,9 +1235,7 @@ def _wrong_nik_date(rng: random.Random, person: _Person) -> str:
         if kind == "no40":
             wrong = f"{person.birth.day:02d}{person.birth.month:02d}{person.birth.year % 100:02d}"
         elif kind == "shift":
-            wrong = _nik_date(
-                person.birth + timedelta(days=rng.choice((-1, 1)) * rng.randint(1, 20)), person.sex
-            )
+            wrong = _nik_date(person.birth + timedelta(days=rng.choice((-1, 1)) * rng.randint(1, 20)), person.sex)
         elif kind == "year":
             wrong = _nik_date(_shift_date(person.birth, rng.choice((-1, 1)) * rng.randint(1, 3)), person.sex)
         elif person.birth.day <= 12 and person.birth.day != person.birth.month:
@@ -1265,9 +1247,7 @@ def _wrong_nik_date(rng: random.Random, person: _Person) -> str:
             return wrong
 
 
-def build_dtks_world(
-    seed: int = 2026, families: int = 2000, *, reference_date: date = REFERENCE_DATE
-) -> DtksWorld:
+def build_dtks_world(seed: int = 2026, families: int = 2000, *, reference_date: date = REFERENCE_DATE) -> DtksWorld:
     """Generate the demo DTKS registry and the list of its deliberate data problems.
 
     seed: everything is drawn from `random.Random(seed)`; the same seed gives the same rows.
@@ -1293,13 +1273,9 @@ def build_dtks_world(
             hamlet = hamlet_choice[kel.code].pick(rng)
             number = f"{rng.randint(1, 150)}{'AB'[rng.randrange(2)] if rng.random() < 0.03 else ''}"
             alamat = (
-                f"{hamlet.street} Gg. {hamlet.gang} No. {number}"
-                if hamlet.gang
-                else (f"{hamlet.street} No. {number}")
+                f"{hamlet.street} Gg. {hamlet.gang} No. {number}" if hamlet.gang else (f"{hamlet.street} No. {number}")
             )
-            family = _Family(
-                kel, hamlet.rt, hamlet.rw, alamat, hamlet.lat + _jitter(rng), hamlet.lon + _jitter(rng)
-            )
+            family = _Family(kel, hamlet.rt, hamlet.rw, alamat, hamlet.lat + _jitter(rng), hamlet.lon + _jitter(rng))
             family.members = _compose(rng)
             family.lineage = _new_lineage(rng, _ETHNIC[kec_code].pick(rng))
             all_families.append(family)
@@ -1370,9 +1346,7 @@ def _plant_problems(rng: random.Random, all_families: list[_Family], nik_serials
     # One person listed in two families: an adult child still on the parents' card and also
     # registered in another household of the same kecamatan.
     shared: tuple[_Person, _Family, _Family] | None = None
-    sources = [
-        (f, p) for f in all_families for p in f.members[1:] if p.relation == CHILD and 19 <= p.age <= 40
-    ]
+    sources = [(f, p) for f in all_families for p in f.members[1:] if p.relation == CHILD and 19 <= p.age <= 40]
     if sources:
         source_family, person = rng.choice(sources)
         hosts = [
@@ -1519,4 +1493,3 @@ def write_xlsx(rows: Sequence[dict[str, str]], path: Path | str, *, sheet: str =
         )
     workbook.save(path)
     return path
-

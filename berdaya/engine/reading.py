@@ -12,6 +12,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 import pyarrow as pa
@@ -93,6 +94,12 @@ def _select_list(found: dict[str, str]) -> str:
     return ", ".join(parts)
 
 
+def _no_header(rows: list[list[str]], path: str) -> NoReturn:
+    first = next((r for r in rows if "".join(r).strip()), [])
+    _check_required({}, first, path, 1)
+    raise InputError("baris judul kolom tidak ditemukan", path=path)
+
+
 def _find_header(rows: list[list[str]], mapping: dict[str, str] | None) -> int | None:
     """Index of the first row that names at least three canonical columns, nik or no_kk among them."""
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -114,8 +121,7 @@ def _read_csv(con, path: Path, mapping, encoding: str, view: str) -> InputInfo:
         raise InputError("berkas tidak berisi data (hanya baris kosong)", path=str(path))
     header_index = _find_header(rows, mapping)
     if header_index is None:
-        first = next((r for r in rows if "".join(r).strip()), [])
-        _check_required({}, first, str(path), 1)
+        _no_header(rows, str(path))
     header = rows[header_index]
     found_idx = resolve_columns(header, mapping)
     missing_optional = _check_required(found_idx, header, str(path), header_index + 1)
@@ -280,8 +286,7 @@ def xlsx_to_arrow(path: Path, mapping: dict[str, str] | None = None) -> pa.Table
             raise InputError("lembar kerja pertama kosong", path=str(path))
         header_index = _find_header(preview, mapping)
         if header_index is None:
-            first = next((r for r in preview if "".join(r).strip()), [])
-            _check_required({}, first, str(path), 1)
+            _no_header(preview, str(path))
         header = preview[header_index]
         width = len(header)
         columns: list[list[str | None]] = [[] for _ in range(width)]
