@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
@@ -126,6 +127,10 @@ def _read_csv(con, path: Path, mapping, encoding: str, view: str) -> InputInfo:
     found_idx = resolve_columns(header, mapping)
     missing_optional = _check_required(found_idx, header, str(path), header_index + 1)
     found = {c: header[i].strip() for c, i in found_idx.items()}
+    if path.stat().st_size <= len(head.encode("utf-8")) + 16 and not any(
+        "".join(r).strip() for r in rows[header_index + 1 :]
+    ):
+        raise InputError("berkas hanya berisi judul kolom, tanpa baris data", path=str(path))
     # DuckDB dedups and trims header names itself; read by position instead to stay exact.
     names = [f"c{i}" for i in range(len(header))]
     by_position = {c: f"c{i}" for c, i in found_idx.items()}
@@ -134,25 +139,27 @@ def _read_csv(con, path: Path, mapping, encoding: str, view: str) -> InputInfo:
         "SELECT *, row_number() OVER () AS _ordinal FROM read_csv(?, header=false, all_varchar=true, "
         f"skip={header_index + 1}, delim=?, quote='\"', escape='\"', columns={_duck_columns(names)}, "
         "store_rejects=true, rejects_table='berdaya_rejects', rejects_scan='berdaya_scans', "
-        f"encoding='{duck_encoding}', null_padding=false, strict_mode=true)"
+        f"encoding='{duck_encoding}', null_padding=false, strict_mode=true, auto_detect=false)"
     )
     try:
         con.execute("DROP TABLE IF EXISTS berdaya_rejects; DROP TABLE IF EXISTS berdaya_scans")
         con.execute(f"CREATE OR REPLACE TEMP TABLE raw_csv AS {relation_sql}", [str(path), delimiter])
     except duckdb.Error as error:
         raise InputError(f"berkas CSV tidak dapat dibaca: {error}", path=str(path)) from error
+    # DuckDB writes one reject per missing column; one per line is what the user needs.
     rejects = con.execute(
-        "SELECT line, column_name, csv_line, error_type FROM berdaya_rejects ORDER BY line"
+        "SELECT line, any_value(column_name), any_value(csv_line), any_value(error_type) "
+        "FROM berdaya_rejects GROUP BY line ORDER BY line"
     ).fetchall()
+    # DuckDB numbers lines from the top of the file, title rows included: what the user sees.
     bad_encoding = [r for r in rejects if "ENCODING" in (r[3] or "")]
     if bad_encoding:
-        line = int(bad_encoding[0][0]) + header_index
         raise InputError(
             f"berkas tidak dalam pengodean {encoding.upper()} (ada {len(bad_encoding)} baris bermasalah). "
             "Simpan ulang sebagai 'CSV UTF-8', atau sebutkan pengodeannya (misalnya --encoding latin-1).",
             path=str(path),
-            line=line,
-            column=_header_name(header, rejects[0][1]),
+            line=int(bad_encoding[0][0]),
+            column=_header_name(header, bad_encoding[0][1]),
         )
     structural = []
     for line, _column, text, error_type in rejects:
@@ -161,9 +168,9 @@ def _read_csv(con, path: Path, mapping, encoding: str, view: str) -> InputInfo:
             "TOO MANY COLUMNS": "jumlah kolom lebih dari judul",
             "UNQUOTED VALUE": "tanda petik tidak seimbang",
         }.get(error_type, f"baris tidak dapat dibaca ({error_type.lower()})")
-        structural.append((int(line) + header_index, "", (text or "")[:200], reason))
+        structural.append((int(line), "", (text or "").strip()[:200], reason))
     # Good rows lost their place when rejected lines were dropped: put them back (see _line_fixup).
-    line_expr = _line_fixup(con, [int(r[0]) - 1 for r in rejects])
+    line_expr = _line_fixup(con, [int(r[0]) - (header_index + 1) for r in rejects])
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {_select_list(by_position)}, "
         f"{line_expr} + {header_index + 1} AS _line FROM raw_csv"
@@ -271,7 +278,7 @@ def xlsx_to_arrow(path: Path, mapping: dict[str, str] | None = None) -> pa.Table
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as error:
+    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
         raise InputError(f"berkas XLSX tidak dapat dibuka: {error}", path=str(path)) from error
     try:
         sheet = workbook.worksheets[0]

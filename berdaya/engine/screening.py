@@ -208,7 +208,7 @@ def _rule_sql(ruleset: RuleSet, as_of: dt.date, region_prefix: str | None) -> di
     )
     date_possible = (
         f"(({nik_day} BETWEEN 1 AND 31) OR ({nik_day} BETWEEN 41 AND 71)) AND {nik_month} BETWEEN 1 AND 12 "
-        f"AND (try_cast(make_date(2000 + {nik_year}, {nik_month}, {nik_day} % 40) AS DATE) IS NOT NULL)"
+        f"AND try(make_date(2000 + {nik_year}, {nik_month}, {nik_day} % 40)) IS NOT NULL"
     )
     nik = f"""CASE
         WHEN c.nik IS NULL THEN 'UNKNOWN:EMPTY'
