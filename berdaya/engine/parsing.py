@@ -1,8 +1,10 @@
 """Turning the text columns of an input into typed values, and listing what cannot be read.
 
-One SQL pass: each column gets a parsed expression and, when its text is present but not
-readable, a (column, value, reason) entry. Rows with any entry are *rejected rows*; their
-readable parts still help find the family's candidate.
+Two SQL layers over the input: the inner one cleans each text once and parses it once; the outer
+one keeps the typed values and, for a row where some text is present but not readable, a list of
+(column, value, reason) entries. Rows with entries are *rejected rows*; their readable parts still
+help find the family's candidate. Each expression is evaluated once per row on purpose: this
+query runs over millions of rows (bench/screening.py).
 """
 
 from __future__ import annotations
@@ -33,22 +35,26 @@ MARITAL = {
     "CERAI HIDUP": "CERAI HIDUP",
     "CERAI MATI": "CERAI MATI",
 }
+MALE = ("L", "LAKI-LAKI", "LAKI LAKI", "PRIA")
+FEMALE = ("P", "PEREMPUAN", "WANITA")
 
 
 @dataclass(frozen=True)
 class ParseOptions:
-    keep_personal: bool = False  # keep nama, alamat, id_dtks, rt/rw text (database import)
+    keep_personal: bool = False  # keep nama, alamat, id_dtks, hubungan text (database import)
 
 
 def _in_list(values) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
-def _yn(column: str) -> tuple[str, str]:
-    text = f"upper(trim({column}))"
-    value = f"CASE WHEN {text} IN {_in_list(YES)} THEN TRUE WHEN {text} IN {_in_list(NO)} THEN FALSE END"
-    bad = f"(nullif(trim({column}), '') IS NOT NULL AND {value} IS NULL)"
-    return value, bad
+def _yn(text: str) -> str:
+    return f"CASE WHEN {text} IN {_in_list(YES)} THEN TRUE WHEN {text} IN {_in_list(NO)} THEN FALSE END"
+
+
+def _spaces(text: str) -> str:
+    """Collapse inner runs of spaces, paying for the regex only when a double space is there."""
+    return f"CASE WHEN contains({text}, '  ') THEN regexp_replace({text}, '\\s+', ' ', 'g') ELSE {text} END"
 
 
 def parse_sql(source_view: str, options: ParseOptions) -> str:
@@ -56,93 +62,95 @@ def parse_sql(source_view: str, options: ParseOptions) -> str:
 
     Expects a table `known_desa(code VARCHAR)` of dotted desa/kelurahan codes.
     """
-    marital_case = " ".join(
-        f"WHEN upper(regexp_replace(trim(status_kawin), '\\s+', ' ', 'g')) = '{k}' THEN '{v}'"
-        for k, v in MARITAL.items()
-    )
-    status = f"CASE {marital_case} END"
-    sex_text = "upper(trim(jenis_kelamin))"
-    sex = (
-        f"CASE WHEN {sex_text} IN ('L', 'LAKI-LAKI', 'LAKI LAKI', 'PRIA') THEN 'L' "
-        f"WHEN {sex_text} IN ('P', 'PEREMPUAN', 'WANITA') THEN 'P' END"
-    )
-    birth = (
-        "COALESCE(try_strptime(trim(tanggal_lahir), '%Y-%m-%d'), try_strptime(trim(tanggal_lahir), '%d-%m-%Y'),"
-        " try_strptime(trim(tanggal_lahir), '%d/%m/%Y'))::DATE"
-    )
-    desil = "TRY_CAST(trim(desil) AS TINYINT)"
-    code_text = "regexp_replace(trim(kode_wilayah), '\\s', '', 'g')"
-    code = (
-        f"CASE WHEN regexp_full_match({code_text}, '\\d{{2}}\\.\\d{{2}}\\.\\d{{2}}\\.\\d{{4}}') THEN {code_text} "
-        f"WHEN regexp_full_match({code_text}, '\\d{{10}}') THEN concat_ws('.', {code_text}[1:2], "
-        f"{code_text}[3:4], {code_text}[5:6], {code_text}[7:10]) END"
-    )
-    lat = "TRY_CAST(trim(lat) AS DOUBLE)"
-    lon = "TRY_CAST(trim(lon) AS DOUBLE)"
-    earner, earner_bad = _yn("pencari_nafkah_utama")
-    ready, ready_bad = _yn("kesediaan")
-    prior, prior_bad = _yn("pernah_bantuan_kube")
-
-    def present(column: str) -> str:
-        return f"nullif(trim({column}), '') IS NOT NULL"
-
+    marital = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in MARITAL.items())
+    # Layer 1: clean text once (NULL when empty).
+    cleaned = f"""
+      SELECT _line,
+        nullif(translate(trim(nik), ' .-', ''), '') AS nik,
+        nullif(translate(trim(no_kk), ' .-', ''), '') AS no_kk,
+        nullif(upper(trim(jenis_kelamin)), '') AS sex_t,
+        nullif(trim(tanggal_lahir), '') AS birth_t,
+        nullif(upper(trim(status_kawin)), '') AS status_t,
+        nullif(upper(trim(hubungan_keluarga)), '') AS relation_t,
+        nullif(upper(trim(pencari_nafkah_utama)), '') AS earner_t,
+        nullif(trim(pekerjaan), '') AS occupation,
+        nullif(translate(trim(kode_wilayah), ' ', ''), '') AS code_t,
+        nullif(trim(desil), '') AS desil_t,
+        nullif(trim(lat), '') AS lat_t,
+        nullif(trim(lon), '') AS lon_t,
+        nullif(trim(keahlian), '') AS skill_text,
+        nullif(upper(trim(kesediaan)), '') AS ready_t,
+        nullif(upper(trim(pernah_bantuan_kube)), '') AS prior_t,
+        nullif(trim(rt), '') AS rt_text, nullif(trim(rw), '') AS rw_text
+        {", nullif(trim(id_dtks), '') AS id_dtks, nullif(trim(nama), '') AS nama, "
+         "nullif(trim(alamat), '') AS alamat" if options.keep_personal else ""}
+      FROM {source_view}
+    """
+    # Layer 2: parse once. ISO dates go through the fast native cast; DD-MM-YYYY and DD/MM/YYYY are
+    # reordered into ISO first.
+    parsed = f"""
+      SELECT c.*,
+        CASE WHEN c.sex_t IN {_in_list(MALE)} THEN 'L' WHEN c.sex_t IN {_in_list(FEMALE)} THEN 'P' END AS sex,
+        CASE
+          WHEN regexp_full_match(c.birth_t, '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}') THEN TRY_CAST(c.birth_t AS DATE)
+          WHEN regexp_full_match(c.birth_t, '\\d{{1,2}}[-/]\\d{{1,2}}[-/]\\d{{4}}') THEN TRY_CAST(
+            split_part(replace(c.birth_t, '/', '-'), '-', 3) || '-' || split_part(replace(c.birth_t, '/', '-'), '-', 2)
+            || '-' || split_part(replace(c.birth_t, '/', '-'), '-', 1) AS DATE)
+        END AS birth_date,
+        CASE {_spaces("c.status_t")} {marital} END AS marital_status,
+        coalesce(c.relation_t = 'KEPALA KELUARGA'
+          OR (c.relation_t LIKE 'KEPALA%' AND {_spaces("c.relation_t")} = 'KEPALA KELUARGA'), FALSE) AS is_head,
+        {_yn("c.earner_t")} AS earner,
+        {_yn("c.ready_t")} AS ready,
+        {_yn("c.prior_t")} AS prior_aid,
+        TRY_CAST(c.desil_t AS TINYINT) AS desil_n,
+        TRY_CAST(c.lat_t AS DOUBLE) AS lat_n,
+        TRY_CAST(c.lon_t AS DOUBLE) AS lon_n,
+        CASE WHEN regexp_full_match(c.code_t, '\\d{{2}}\\.\\d{{2}}\\.\\d{{2}}\\.\\d{{4}}') THEN c.code_t
+             WHEN regexp_full_match(c.code_t, '\\d{{10}}') THEN concat_ws('.', c.code_t[1:2], c.code_t[3:4],
+               c.code_t[5:6], c.code_t[7:10]) END AS code_n
+      FROM ({cleaned}) c
+    """
     checks = [
-        ("no_kk", "no_kk", "NO_KK_EMPTY", f"NOT ({present('no_kk')})"),
-        ("tanggal_lahir", "tanggal_lahir", "BAD_DATE", f"{present('tanggal_lahir')} AND {birth} IS NULL"),
-        ("jenis_kelamin", "jenis_kelamin", "BAD_SEX", f"{present('jenis_kelamin')} AND {sex} IS NULL"),
-        ("status_kawin", "status_kawin", "BAD_STATUS", f"{present('status_kawin')} AND {status} IS NULL"),
-        ("pencari_nafkah_utama", "pencari_nafkah_utama", "BAD_YN", earner_bad),
-        ("kesediaan", "kesediaan", "BAD_YN", ready_bad),
-        ("pernah_bantuan_kube", "pernah_bantuan_kube", "BAD_YN", prior_bad),
+        ("no_kk", "no_kk", "NO_KK_EMPTY", "p.no_kk IS NULL"),
+        ("tanggal_lahir", "birth_t", "BAD_DATE", "p.birth_t IS NOT NULL AND p.birth_date IS NULL"),
+        ("jenis_kelamin", "sex_t", "BAD_SEX", "p.sex_t IS NOT NULL AND p.sex IS NULL"),
+        ("status_kawin", "status_t", "BAD_STATUS", "p.status_t IS NOT NULL AND p.marital_status IS NULL"),
+        ("pencari_nafkah_utama", "earner_t", "BAD_YN", "p.earner_t IS NOT NULL AND p.earner IS NULL"),
+        ("kesediaan", "ready_t", "BAD_YN", "p.ready_t IS NOT NULL AND p.ready IS NULL"),
+        ("pernah_bantuan_kube", "prior_t", "BAD_YN", "p.prior_t IS NOT NULL AND p.prior_aid IS NULL"),
         (
             "desil",
-            "desil",
+            "desil_t",
             "BAD_DESIL",
-            f"{present('desil')} AND ({desil} IS NULL OR {desil} NOT BETWEEN 1 AND 10)",
+            "p.desil_t IS NOT NULL AND (p.desil_n IS NULL OR p.desil_n NOT BETWEEN 1 AND 10)",
         ),
-        ("kode_wilayah", "kode_wilayah", "BAD_CODE", f"{present('kode_wilayah')} AND {code} IS NULL"),
-        (
-            "kode_wilayah",
-            "kode_wilayah",
-            "UNKNOWN_CODE",
-            f"{code} IS NOT NULL AND {code} NOT IN (SELECT code FROM known_desa)",
-        ),
-        ("lat", "lat", "BAD_COORD", f"{present('lat')} AND ({lat} IS NULL OR abs({lat}) > 90)"),
-        ("lon", "lon", "BAD_COORD", f"{present('lon')} AND ({lon} IS NULL OR abs({lon}) > 180)"),
+        ("kode_wilayah", "code_t", "BAD_CODE", "p.code_t IS NOT NULL AND p.code_n IS NULL"),
+        ("kode_wilayah", "code_t", "UNKNOWN_CODE", "p.code_n IS NOT NULL AND k.code IS NULL"),
+        ("lat", "lat_t", "BAD_COORD", "p.lat_t IS NOT NULL AND (p.lat_n IS NULL OR abs(p.lat_n) > 90)"),
+        ("lon", "lon_t", "BAD_COORD", "p.lon_t IS NOT NULL AND (p.lon_n IS NULL OR abs(p.lon_n) > 180)"),
     ]
     error_items = ", ".join(
-        f"CASE WHEN {cond} THEN {{'column': '{col}', 'value': {raw}, 'reason': '{reason}'}} END"
+        f"CASE WHEN {cond} THEN {{'column': '{col}', 'value': p.{raw}, 'reason': '{reason}'}} END"
         for col, raw, reason, cond in checks
     )
     any_bad = " OR ".join(f"coalesce({cond}, FALSE)" for _, _, _, cond in checks)
     personal = (
-        ", nullif(trim(id_dtks), '') AS id_dtks, nullif(trim(nama), '') AS nama, nullif(trim(alamat), '') AS alamat, "
-        "nullif(trim(rt), '') AS rt_text, nullif(trim(rw), '') AS rw_text, "
-        "upper(regexp_replace(trim(hubungan_keluarga), '\\s+', ' ', 'g')) AS relationship"
-        if options.keep_personal
-        else ", nullif(trim(rt), '') AS rt_text, nullif(trim(rw), '') AS rw_text"
+        ", p.id_dtks, p.nama, p.alamat, p.relation_t AS relationship" if options.keep_personal else ""
     )
     return f"""
     SELECT
-      _line,
-      nullif(regexp_replace(trim(nik), '[\\s.\\-]', '', 'g'), '') AS nik,
-      nullif(regexp_replace(trim(no_kk), '[\\s.\\-]', '', 'g'), '') AS no_kk,
-      {sex} AS sex,
-      {birth} AS birth_date,
-      {status} AS marital_status,
-      upper(regexp_replace(trim(hubungan_keluarga), '\\s+', ' ', 'g')) = 'KEPALA KELUARGA' AS is_head,
-      nullif(trim(hubungan_keluarga), '') IS NULL AS role_unknown,
-      coalesce({earner}, FALSE) AS is_earner,
-      {earner} IS NULL AS earner_unknown,
-      nullif(trim(pekerjaan), '') AS occupation,
-      CASE WHEN {code} IN (SELECT code FROM known_desa) THEN {code} END AS kode_wilayah,
-      CASE WHEN {desil} BETWEEN 1 AND 10 THEN {desil} END AS desil,
-      CASE WHEN abs({lat}) <= 90 THEN {lat} END AS lat,
-      CASE WHEN abs({lon}) <= 180 THEN {lon} END AS lon,
-      nullif(trim(keahlian), '') AS skill_text,
-      {ready} AS ready,
-      {prior} AS prior_aid
+      p._line, p.nik, p.no_kk, p.sex, p.birth_date, p.marital_status,
+      p.is_head, p.relation_t IS NULL AS role_unknown,
+      coalesce(p.earner, FALSE) AS is_earner, p.earner IS NULL AS earner_unknown,
+      p.occupation,
+      k.code AS kode_wilayah,
+      CASE WHEN p.desil_n BETWEEN 1 AND 10 THEN p.desil_n END AS desil,
+      CASE WHEN abs(p.lat_n) <= 90 THEN p.lat_n END AS lat,
+      CASE WHEN abs(p.lon_n) <= 180 THEN p.lon_n END AS lon,
+      p.skill_text, p.ready, p.prior_aid, p.rt_text, p.rw_text
       {personal},
       CASE WHEN {any_bad} THEN list_filter([{error_items}], lambda x: x IS NOT NULL) END AS _errors
-    FROM {source_view}
+    FROM ({parsed}) p
+    LEFT JOIN known_desa k ON k.code = p.code_n
     """

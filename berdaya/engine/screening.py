@@ -214,7 +214,7 @@ def _rule_sql(ruleset: RuleSet, as_of: dt.date, region_prefix: str | None) -> di
         WHEN c.nik IS NULL THEN 'UNKNOWN:EMPTY'
         WHEN NOT regexp_full_match(c.nik, '\\d+') THEN 'FAIL:FORMAT'
         WHEN length(c.nik) <> 16 THEN 'FAIL:LENGTH'
-        WHEN c.nik[1:6] NOT IN (SELECT code FROM known_kecamatan) THEN 'FAIL:REGION'
+        WHEN kc.code IS NULL THEN 'FAIL:REGION'
         WHEN c.birth_date IS NULL THEN CASE WHEN {date_possible} THEN 'UNKNOWN:NO_BIRTH_DATE' ELSE 'FAIL:DATE' END
         WHEN {day_matches} AND {nik_month} = month(c.birth_date) AND {nik_year} = year(c.birth_date) % 100
           THEN 'PASS'
@@ -222,7 +222,7 @@ def _rule_sql(ruleset: RuleSet, as_of: dt.date, region_prefix: str | None) -> di
     kk = """CASE
         WHEN NOT regexp_full_match(f.no_kk, '\\d+') THEN 'FAIL:FORMAT'
         WHEN length(f.no_kk) <> 16 THEN 'FAIL:LENGTH'
-        WHEN f.no_kk[1:4] NOT IN (SELECT code FROM known_kabkota) THEN 'FAIL:REGION'
+        WHEN kk.code IS NULL THEN 'FAIL:REGION'
         ELSE 'PASS' END"""
     terms = "|".join(t.replace(" ", "\\s+") for t in ruleset.state_employee_terms) or "(?!)"
     occupation_norm = "regexp_replace(upper(c.occupation), '[^A-Z0-9]+', ' ', 'g')"
@@ -262,26 +262,38 @@ def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE family_roles AS
-        SELECT no_kk,
-               count(*) AS members,
-               count(*) FILTER (WHERE is_head) AS heads,
-               count(*) FILTER (WHERE is_earner) AS earners,
-               bool_and(role_unknown AND earner_unknown) AS roles_unknown,
-               min(_line) FILTER (WHERE is_earner) AS earner_line,
-               min(_line) FILTER (WHERE is_head) AS head_line,
-               count(nik) - count(DISTINCT nik) AS duplicate_niks,
-               arg_min(kode_wilayah, _line) AS first_kode_wilayah,
-               min(_line) AS first_line
-        FROM rows WHERE no_kk IS NOT NULL
-        GROUP BY no_kk
+        SELECT *, CASE WHEN heads > 1 OR earners > 1 THEN NULL
+                       WHEN earners = 1 THEN earner_line ELSE head_line END AS candidate_line
+        FROM (
+          SELECT no_kk,
+                 count(*) AS members,
+                 count(*) FILTER (WHERE is_head) AS heads,
+                 count(*) FILTER (WHERE is_earner) AS earners,
+                 bool_and(role_unknown AND earner_unknown) AS roles_unknown,
+                 min(_line) FILTER (WHERE is_earner) AS earner_line,
+                 min(_line) FILTER (WHERE is_head) AS head_line,
+                 min(kode_wilayah) AS any_kode_wilayah,
+                 min(_line) AS first_line
+          FROM rows WHERE no_kk IS NOT NULL
+          GROUP BY no_kk
+        )
         """
     )
+    # A NIK seen more than once: in two families (shared) or twice in one (duplicate). Counting
+    # distinct values per group is slow on millions of rows; min <> max answers the same question.
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE shared_nik_families AS
-        SELECT DISTINCT r.no_kk FROM rows r
-        JOIN (SELECT nik FROM rows WHERE nik IS NOT NULL AND no_kk IS NOT NULL
-              GROUP BY nik HAVING count(DISTINCT no_kk) > 1) s USING (nik)
+        CREATE OR REPLACE TEMP TABLE nik_conflicts AS
+        WITH repeated AS (
+          SELECT nik, min(no_kk) <> max(no_kk) AS shared
+          FROM rows WHERE nik IS NOT NULL AND no_kk IS NOT NULL
+          GROUP BY nik HAVING count(*) > 1
+        )
+        SELECT no_kk, bool_or(shared) AS shared, bool_or(n > 1) AS duplicate FROM (
+          SELECT r.no_kk, r.nik, any_value(d.shared) AS shared, count(*) AS n
+          FROM rows r JOIN repeated d USING (nik)
+          GROUP BY r.no_kk, r.nik
+        ) GROUP BY no_kk
         """
     )
     rules = _rule_sql(ruleset, options.as_of, options.region_prefix)
@@ -305,8 +317,8 @@ def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
             CASE WHEN f.heads > 1 THEN 'TWO_HEADS' END,
             CASE WHEN f.earners > 1 THEN 'TWO_EARNERS' END,
             CASE WHEN f.heads = 0 AND f.earners = 0 THEN 'NO_CANDIDATE' END,
-            CASE WHEN s.no_kk IS NOT NULL THEN 'NIK_IN_TWO_FAMILIES' END,
-            CASE WHEN f.duplicate_niks > 0 THEN 'DUPLICATE_NIK' END,
+            CASE WHEN s.shared THEN 'NIK_IN_TWO_FAMILIES' END,
+            CASE WHEN s.duplicate THEN 'DUPLICATE_NIK' END,
             CASE WHEN c._errors IS NOT NULL THEN 'CANDIDATE_ROW_REJECTED' END)"""
     fail_list = " , ".join(f"CASE WHEN starts_with(r_{c}, 'FAIL') THEN '{c}' END" for c in enabled)
     unknown_list = " , ".join(f"CASE WHEN starts_with(r_{c}, 'UNKNOWN') THEN '{c}' END" for c in enabled)
@@ -316,17 +328,17 @@ def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
         CREATE OR REPLACE TEMP TABLE families AS
         WITH judged AS (
           SELECT f.no_kk, f.members, c._line AS candidate_line, coalesce(c._line, f.first_line) AS rep_line,
-                 c.nik AS candidate_nik, coalesce(c.kode_wilayah, f.first_kode_wilayah) AS kode_wilayah,
+                 c.nik AS candidate_nik, coalesce(c.kode_wilayah, f.any_kode_wilayah) AS kode_wilayah,
                  c.lat, c.lon, sm.type AS keahlian, c.skill_text, c.rt_text AS rt, c.rw_text AS rw,
                  c.desil, c.birth_date, c.sex, c.marital_status, c.occupation, c.ready, c.prior_aid,
                  c.is_head AS candidate_is_head, c.is_earner AS candidate_is_earner{personal},
                  {conflicts} AS conflicts,
                  {rule_cols}
           FROM family_roles f
-          LEFT JOIN rows c ON c.no_kk = f.no_kk AND c._line = CASE
-                 WHEN f.heads > 1 OR f.earners > 1 THEN NULL
-                 WHEN f.earners = 1 THEN f.earner_line ELSE f.head_line END
-          LEFT JOIN shared_nik_families s ON s.no_kk = f.no_kk
+          LEFT JOIN rows c ON c._line = f.candidate_line
+          LEFT JOIN nik_conflicts s ON s.no_kk = f.no_kk
+          LEFT JOIN known_kecamatan kc ON kc.code = c.nik[1:6]
+          LEFT JOIN known_kabkota kk ON kk.code = f.no_kk[1:4]
           LEFT JOIN skill_map sm ON sm.text = lower(c.skill_text)
           LEFT JOIN active_kube_families akf ON akf.no_kk = f.no_kk
         ), listed AS (

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,10 +32,14 @@ class ImportForm(forms.Form):
 
 class ScreeningForm(forms.Form):
     ruleset = forms.ChoiceField(label=_("Perangkat aturan"))
-    as_of = forms.DateField(label=_("Tanggal acuan"), widget=forms.DateInput(attrs={"type": "date"}))
+    # A browser date field only understands ISO dates, whatever the language.
+    as_of = forms.DateField(
+        label=_("Tanggal acuan"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     region = forms.CharField(label=_("Kode wilayah program (opsional)"), required=False, max_length=13)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ruleset"].choices = [(n, n) for n in sorted(bundled_rulesets())]
+        self.fields["ruleset"].initial = settings.BERDAYA["DEFAULT_RULESET"]
         self.fields["as_of"].initial = timezone.localdate()

@@ -53,7 +53,7 @@ def recent_imports(*, user: User) -> QuerySet:
         return ImportBatch.objects.none()
     batches = ImportBatch.objects.select_related("created_by")
     if user.region_prefix is not None:
-        batches = batches.filter(created_by=user) | batches.filter(region_id=user.region_id)
+        batches = batches.filter(Q(created_by=user) | region_q(user, "region"))
     return batches.order_by("-created_at", "-id")
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from berdaya.core.scoping import can_read_registry, can_write_registry
+from berdaya.core.services import audit_record
 from berdaya.engine.rulesets import BUSINESS_TYPES
 from berdaya.registry import selectors
 from berdaya.registry.forms import ImportForm, ScreeningForm
@@ -133,6 +134,9 @@ def import_report(request, pk: int, fmt: str):
         data, content_type = problems_csv(batch.problems), "text/csv; charset=utf-8"
     else:
         return HttpResponse(status=404)
+    # The report carries personal values (birth dates, masked NIKs): a bulk read, so audited.
+    audit_record(actor=request.user, action="registry.import.report", object_type="import_batch",
+                 object_id=str(batch.pk), changes={"format": fmt, "rows": len(batch.problems)})
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="laporan-impor-{batch.pk}.{fmt}"'
     return response
