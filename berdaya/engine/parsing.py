@@ -60,7 +60,7 @@ def _spaces(text: str) -> str:
 def parse_sql(source_view: str, options: ParseOptions) -> str:
     """SQL selecting typed columns plus `_errors` (NULL when the row is readable) from `source_view`.
 
-    Expects a table `known_desa(code VARCHAR)` of dotted desa/kelurahan codes.
+    Expects a table `known_desa(code VARCHAR, id INTEGER)` of dotted desa/kelurahan codes.
     """
     marital = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in MARITAL.items())
     # Layer 1: clean text once (NULL when empty).
@@ -135,20 +135,43 @@ def parse_sql(source_view: str, options: ParseOptions) -> str:
         for col, raw, reason, cond in checks
     )
     any_bad = " OR ".join(f"coalesce({cond}, FALSE)" for _, _, _, cond in checks)
-    personal = (
-        ", p.id_dtks, p.nama, p.alamat, p.relation_t AS relationship" if options.keep_personal else ""
+    if options.keep_personal:
+        personal = ", p.id_dtks, p.nama, p.alamat, p.relation_t AS relationship, k.code AS kode_wilayah"
+
+        def candidate_only(expr: str) -> str:
+            return expr
+    else:
+        personal = ""
+
+        # Only a head or a main earner can be a family's candidate; other members' values are
+        # validated (above) but not kept, which halves what a large run holds in memory.
+        def candidate_only(expr: str) -> str:
+            return f"CASE WHEN p.is_head OR coalesce(p.earner, FALSE) THEN {expr} END"
+
+    kept = ",\n      ".join(
+        f"{candidate_only(expr)} AS {name}"
+        for name, expr in (
+            ("sex", "p.sex"),
+            ("birth_date", "p.birth_date"),
+            ("marital_status", "p.marital_status"),
+            ("occupation", "p.occupation"),
+            ("desil", "CASE WHEN p.desil_n BETWEEN 1 AND 10 THEN p.desil_n END"),
+            ("lat", "CASE WHEN abs(p.lat_n) <= 90 THEN p.lat_n END"),
+            ("lon", "CASE WHEN abs(p.lon_n) <= 180 THEN p.lon_n END"),
+            ("skill_text", "p.skill_text"),
+            ("ready", "p.ready"),
+            ("prior_aid", "p.prior_aid"),
+            ("rt_text", "p.rt_text"),
+            ("rw_text", "p.rw_text"),
+        )
     )
     return f"""
     SELECT
-      p._line, p.nik, p.no_kk, p.sex, p.birth_date, p.marital_status,
+      p._line, p.nik, p.no_kk,
       p.is_head, p.relation_t IS NULL AS role_unknown,
       coalesce(p.earner, FALSE) AS is_earner, p.earner IS NULL AS earner_unknown,
-      p.occupation,
-      k.code AS kode_wilayah,
-      CASE WHEN p.desil_n BETWEEN 1 AND 10 THEN p.desil_n END AS desil,
-      CASE WHEN abs(p.lat_n) <= 90 THEN p.lat_n END AS lat,
-      CASE WHEN abs(p.lon_n) <= 180 THEN p.lon_n END AS lon,
-      p.skill_text, p.ready, p.prior_aid, p.rt_text, p.rw_text
+      k.id AS desa_id,
+      {kept}
       {personal},
       CASE WHEN {any_bad} THEN list_filter([{error_items}], lambda x: x IS NOT NULL) END AS _errors
     FROM ({parsed}) p

@@ -135,17 +135,36 @@ def _read_csv(con, path: Path, mapping, encoding: str, view: str) -> InputInfo:
     names = [f"c{i}" for i in range(len(header))]
     by_position = {c: f"c{i}" for c, i in found_idx.items()}
     duck_encoding = {"utf-8": "utf-8", "utf8": "utf-8"}.get(encoding.lower(), encoding.lower())
-    relation_sql = (
-        "SELECT *, row_number() OVER () AS _ordinal FROM read_csv(?, header=false, all_varchar=true, "
-        f"skip={header_index + 1}, delim=?, quote='\"', escape='\"', columns={_duck_columns(names)}, "
+    # A view, not a table: the file is parsed once, by the query that reads the view. What DuckDB
+    # could not read lands in `berdaya_rejects`, which finish_read() turns into rejected rows.
+    delimiter_sql = delimiter.replace("'", "''")
+    con.execute("DROP TABLE IF EXISTS berdaya_rejects; DROP TABLE IF EXISTS berdaya_scans")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {_select_list(by_position)}, "
+        f"row_number() OVER () + {header_index + 1} AS _line "
+        f"FROM read_csv('{_sql_str(str(path))}', header=false, all_varchar=true, skip={header_index + 1}, "
+        f"delim='{delimiter_sql}', quote='\"', escape='\"', columns={_duck_columns(names)}, "
         "store_rejects=true, rejects_table='berdaya_rejects', rejects_scan='berdaya_scans', "
         f"encoding='{duck_encoding}', null_padding=false, strict_mode=true, auto_detect=false)"
     )
-    try:
-        con.execute("DROP TABLE IF EXISTS berdaya_rejects; DROP TABLE IF EXISTS berdaya_scans")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE raw_csv AS {relation_sql}", [str(path), delimiter])
-    except duckdb.Error as error:
-        raise InputError(f"berkas CSV tidak dapat dibaca: {error}", path=str(path)) from error
+    info = InputInfo(str(path), "csv", header_index + 1, found, missing_optional)
+    info.header = header
+    info.encoding = encoding
+    return info
+
+
+def finish_read(con, info: InputInfo, table: str) -> None:
+    """After the scan: report lines DuckDB could not read, restore line numbers, refuse empty input.
+
+    `table` holds the scanned rows with `_line`. Raises InputError for a wrong encoding.
+    """
+    if info.kind == "csv":
+        _finish_csv(con, info, table)
+    if not info.structural_rejects and con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:
+        raise InputError("berkas hanya berisi judul kolom, tanpa baris data", path=info.path)
+
+
+def _finish_csv(con, info: InputInfo, table: str) -> None:
     # DuckDB writes one reject per missing column; one per line is what the user needs.
     rejects = con.execute(
         "SELECT line, any_value(column_name), any_value(csv_line), any_value(error_type) "
@@ -155,30 +174,26 @@ def _read_csv(con, path: Path, mapping, encoding: str, view: str) -> InputInfo:
     bad_encoding = [r for r in rejects if "ENCODING" in (r[3] or "")]
     if bad_encoding:
         raise InputError(
-            f"berkas tidak dalam pengodean {encoding.upper()} (ada {len(bad_encoding)} baris bermasalah). "
+            f"berkas tidak dalam pengodean {info.encoding.upper()} (ada {len(bad_encoding)} baris bermasalah). "
             "Simpan ulang sebagai 'CSV UTF-8', atau sebutkan pengodeannya (misalnya --encoding latin-1).",
-            path=str(path),
+            path=info.path,
             line=int(bad_encoding[0][0]),
-            column=_header_name(header, bad_encoding[0][1]),
+            column=_header_name(info.header, bad_encoding[0][1]),
         )
-    structural = []
     for line, _column, text, error_type in rejects:
         reason = {
             "MISSING COLUMNS": "jumlah kolom kurang dari judul",
             "TOO MANY COLUMNS": "jumlah kolom lebih dari judul",
             "UNQUOTED VALUE": "tanda petik tidak seimbang",
         }.get(error_type, f"baris tidak dapat dibaca ({error_type.lower()})")
-        structural.append((int(line), "", (text or "").strip()[:200], reason))
-    # Good rows lost their place when rejected lines were dropped: put them back (see _line_fixup).
-    line_expr = _line_fixup(con, [int(r[0]) - (header_index + 1) for r in rejects])
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {_select_list(by_position)}, "
-        f"{line_expr} + {header_index + 1} AS _line FROM raw_csv"
-    )
-    count = con.execute("SELECT count(*) FROM raw_csv").fetchone()[0]
-    if count == 0 and not structural:
-        raise InputError("berkas hanya berisi judul kolom, tanpa baris data", path=str(path))
-    return InputInfo(str(path), "csv", header_index + 1, found, missing_optional, structural)
+        info.structural_rejects.append((int(line), "", (text or "").strip()[:200], reason))
+    if rejects:
+        # Good rows were numbered as if the rejected lines were not there: put them back in place.
+        first = info.header_line + 1
+        _line_fixup(con, [int(r[0]) - info.header_line for r in rejects])
+        con.execute(
+            f"UPDATE {table} SET _line = _line + (SELECT count(*) FROM berdaya_q WHERE q < {table}._line - {first - 1})"
+        )
 
 
 def _duck_columns(names: list[str]) -> str:
@@ -192,17 +207,14 @@ def _header_name(header: list[str], column: str | None) -> str | None:
     return column
 
 
-def _line_fixup(con, rejected_slots: list[int]) -> str:
-    """SQL giving each good row's record number among all records, rejected ones included.
+def _line_fixup(con, rejected_slots: list[int]) -> None:
+    """Table `berdaya_q` for restoring record numbers around rejected lines.
 
     Good row k (1-based) sits in slot k + #{rejected i : q_i < k}, with q_i = p_i - i the number
     of good rows before the i-th rejected slot p_i (sorted, 1-based i).
     """
-    if not rejected_slots:
-        return "_ordinal"
     q = sorted(p - i for i, p in enumerate(sorted(rejected_slots), start=1))
     con.execute("CREATE OR REPLACE TEMP TABLE berdaya_q AS SELECT unnest(?::BIGINT[]) AS q", [q])
-    return "(_ordinal + (SELECT count(*) FROM berdaya_q WHERE q < _ordinal))"
 
 
 def _peek_text(path: Path, encoding: str, size: int = 256 * 1024) -> str:
@@ -234,8 +246,6 @@ def _read_parquet(con, path: Path, mapping, view: str) -> InputInfo:
         f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {_select_list(found)}, file_row_number + 2 AS _line "
         f"FROM read_parquet('{_sql_str(str(path))}', file_row_number=true)"
     )
-    if con.execute(f"SELECT count(*) FROM {view}").fetchone()[0] == 0:
-        raise InputError("berkas tidak berisi baris data", path=str(path))
     return InputInfo(str(path), "parquet", 1, found, missing_optional)
 
 

@@ -21,7 +21,8 @@ import duckdb
 import pyarrow as pa
 
 from berdaya.engine.parsing import REASONS, ParseOptions, parse_sql
-from berdaya.engine.reading import InputInfo, read_input
+from berdaya.engine.errors import InputError
+from berdaya.engine.reading import InputInfo, finish_read, read_input
 from berdaya.engine.regions import RegionIndex, normalize_code
 from berdaya.engine.rulesets import RULE_CODES, RuleSet
 
@@ -127,9 +128,13 @@ def screen(source: str | Path | pa.Table, options: ScreeningOptions, con=None) -
     ruleset = options.ruleset
     _load_reference_tables(con, options)
     info = read_input(con, source, mapping=options.mapping, encoding=options.encoding)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE rows AS {parse_sql('raw_input', ParseOptions(options.keep_personal))}"
-    )
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE rows AS {parse_sql('raw_input', ParseOptions(options.keep_personal))}"
+        )
+    except duckdb.Error as error:
+        raise InputError(f"berkas tidak dapat dibaca: {error}", path=info.path) from error
+    finish_read(con, info, "rows")
     _build_rejected(con, info)
     _build_families(con, ruleset, options)
     counts = dict(con.execute("SELECT decision, count(*) FROM families GROUP BY decision").fetchall())
@@ -148,7 +153,8 @@ def screen(source: str | Path | pa.Table, options: ScreeningOptions, con=None) -
 def _load_reference_tables(con, options: ScreeningOptions) -> None:
     regions = options.regions
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE known_desa AS SELECT unnest(?::VARCHAR[]) AS code",
+        "CREATE OR REPLACE TEMP TABLE known_desa AS "
+        "SELECT code, CAST(row_number() OVER (ORDER BY code) AS INTEGER) AS id FROM (SELECT unnest(?::VARCHAR[]) AS code)",
         [regions.codes("desa")],
     )
     con.execute(
@@ -225,13 +231,12 @@ def _rule_sql(ruleset: RuleSet, as_of: dt.date, region_prefix: str | None) -> di
         WHEN kk.code IS NULL THEN 'FAIL:REGION'
         ELSE 'PASS' END"""
     terms = "|".join(t.replace(" ", "\\s+") for t in ruleset.state_employee_terms) or "(?!)"
-    occupation_norm = "regexp_replace(upper(c.occupation), '[^A-Z0-9]+', ' ', 'g')"
     none_values = ", ".join("'" + v.replace("'", "''") + "'" for v in ruleset.skill_none_values) or "NULL"
     if region_prefix:
         prefix = normalize_code(region_prefix)
         resident = (
-            f"CASE WHEN c.kode_wilayah IS NULL THEN 'UNKNOWN:EMPTY' WHEN c.kode_wilayah = '{prefix}' "
-            f"OR starts_with(c.kode_wilayah, '{prefix}.') THEN 'PASS' ELSE 'FAIL' END"
+            f"CASE WHEN c.desa_id IS NULL THEN 'UNKNOWN:EMPTY' WHEN kd.code = '{prefix}' "
+            f"OR starts_with(kd.code, '{prefix}.') THEN 'PASS' ELSE 'FAIL' END"
         )
     else:
         resident = "'PASS'"
@@ -251,7 +256,7 @@ def _rule_sql(ruleset: RuleSet, as_of: dt.date, region_prefix: str | None) -> di
             WHEN lower(c.skill_text) IN ({none_values}) THEN 'FAIL'
             WHEN sm.type IS NOT NULL THEN 'PASS' ELSE 'UNKNOWN:UNRECOGNISED' END""",
         "NOT_STATE_EMPLOYEE": f"""CASE WHEN c.occupation IS NULL THEN 'UNKNOWN:EMPTY'
-            WHEN regexp_matches(' ' || {occupation_norm} || ' ', ' ({terms}) ') THEN 'FAIL' ELSE 'PASS' END""",
+            WHEN regexp_matches(upper(c.occupation), '\\b({terms})\\b') THEN 'FAIL' ELSE 'PASS' END""",
         "NO_PRIOR_AID": """CASE WHEN akf.no_kk IS NOT NULL THEN 'FAIL:ACTIVE_KUBE'
             WHEN c.prior_aid IS NULL THEN 'UNKNOWN:EMPTY' WHEN c.prior_aid THEN 'FAIL' ELSE 'PASS' END""",
     }
@@ -272,21 +277,24 @@ def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
                  bool_and(role_unknown AND earner_unknown) AS roles_unknown,
                  min(_line) FILTER (WHERE is_earner) AS earner_line,
                  min(_line) FILTER (WHERE is_head) AS head_line,
-                 min(kode_wilayah) AS any_kode_wilayah,
+                 min(desa_id) AS any_desa_id,
                  min(_line) AS first_line
           FROM rows WHERE no_kk IS NOT NULL
           GROUP BY no_kk
         )
         """
     )
-    # A NIK seen more than once: in two families (shared) or twice in one (duplicate). Counting
-    # distinct values per group is slow on millions of rows; min <> max answers the same question.
+    # A NIK seen more than once: in two families (shared) or twice in one (duplicate). Grouping
+    # millions of strings is slow, so group their hashes first, then check the few candidates exactly.
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE nik_conflicts AS
-        WITH repeated AS (
+        WITH maybe AS (
+          SELECT hash(nik) AS h FROM rows WHERE nik IS NOT NULL AND no_kk IS NOT NULL
+          GROUP BY h HAVING count(*) > 1
+        ), repeated AS (
           SELECT nik, min(no_kk) <> max(no_kk) AS shared
-          FROM rows WHERE nik IS NOT NULL AND no_kk IS NOT NULL
+          FROM rows WHERE nik IS NOT NULL AND no_kk IS NOT NULL AND hash(nik) IN (SELECT h FROM maybe)
           GROUP BY nik HAVING count(*) > 1
         )
         SELECT no_kk, bool_or(shared) AS shared, bool_or(n > 1) AS duplicate FROM (
@@ -328,7 +336,7 @@ def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
         CREATE OR REPLACE TEMP TABLE families AS
         WITH judged AS (
           SELECT f.no_kk, f.members, c._line AS candidate_line, coalesce(c._line, f.first_line) AS rep_line,
-                 c.nik AS candidate_nik, coalesce(c.kode_wilayah, f.any_kode_wilayah) AS kode_wilayah,
+                 c.nik AS candidate_nik, kd.code AS kode_wilayah,
                  c.lat, c.lon, sm.type AS keahlian, c.skill_text, c.rt_text AS rt, c.rw_text AS rw,
                  c.desil, c.birth_date, c.sex, c.marital_status, c.occupation, c.ready, c.prior_aid,
                  c.is_head AS candidate_is_head, c.is_earner AS candidate_is_earner{personal},
@@ -336,6 +344,7 @@ def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
                  {rule_cols}
           FROM family_roles f
           LEFT JOIN rows c ON c._line = f.candidate_line
+          LEFT JOIN known_desa kd ON kd.id = coalesce(c.desa_id, f.any_desa_id)
           LEFT JOIN nik_conflicts s ON s.no_kk = f.no_kk
           LEFT JOIN known_kecamatan kc ON kc.code = c.nik[1:6]
           LEFT JOIN known_kabkota kk ON kk.code = f.no_kk[1:4]
