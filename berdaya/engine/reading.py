@@ -35,9 +35,10 @@ class InputInfo:
     header_line: int
     columns: dict[str, str]  # canonical -> header as written in the file
     missing_optional: list[str] = field(default_factory=list)
-    structural_rejects: list[tuple[int, str, str, str]] = field(
-        default_factory=list
-    )  # line, col, value, reason
+    # (line, column, value, reason) of lines the reader itself could not split into fields
+    structural_rejects: list[tuple[int, str, str, str]] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+    encoding: str = "utf-8"
 
 
 def read_input(

@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from berdaya.engine.parsing import REASONS, ParseOptions, parse_sql
 from berdaya.engine.errors import InputError
+from berdaya.engine.parsing import REASONS, ParseOptions, parse_sql
 from berdaya.engine.reading import InputInfo, finish_read, read_input
 from berdaya.engine.regions import RegionIndex, normalize_code
 from berdaya.engine.rulesets import RULE_CODES, RuleSet
@@ -154,7 +154,8 @@ def _load_reference_tables(con, options: ScreeningOptions) -> None:
     regions = options.regions
     con.execute(
         "CREATE OR REPLACE TEMP TABLE known_desa AS "
-        "SELECT code, CAST(row_number() OVER (ORDER BY code) AS INTEGER) AS id FROM (SELECT unnest(?::VARCHAR[]) AS code)",
+        "SELECT code, CAST(row_number() OVER (ORDER BY code) AS INTEGER) AS id "
+        "FROM (SELECT unnest(?::VARCHAR[]) AS code)",
         [regions.codes("desa")],
     )
     con.execute(

@@ -88,7 +88,10 @@ def test_a_header_without_rows_is_refused(tmp_path, options):
 def test_a_file_in_the_wrong_encoding_names_the_line(tmp_path, options):
     path = write_rows(
         tmp_path / "a.csv",
-        [person(), person(no_kk="6171040101100002", nik="6171041708700003", tanggal_lahir="1970-08-17", pekerjaan="PETANI KOPÍ")],
+        [
+            person(),
+            person(no_kk="6171040101100002", nik="6171041708700003", tanggal_lahir="1970-08-17", pekerjaan="PETANI KOPÍ"),
+        ],
         encoding="latin-1",
     )
     with pytest.raises(InputError) as error:
