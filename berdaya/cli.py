@@ -68,7 +68,7 @@ def screen(
     regions_file: Annotated[
         Path | None, typer.Option("--regions", help="Daftar wilayah `kode,nama`.")
     ] = None,
-    memory_limit: Annotated[str, typer.Option("--memory-limit", help="Batas memori DuckDB.")] = "1500MB",
+    memory_limit: Annotated[str, typer.Option("--memory-limit", help="Batas memori DuckDB.")] = "1000MB",
 ) -> None:
     """Screen a DTKS file without the database: one decision per family, and a rejected-rows report."""
     from rich.console import Console

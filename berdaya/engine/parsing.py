@@ -1,10 +1,13 @@
 """Turning the text columns of an input into typed values, and listing what cannot be read.
 
-Two SQL layers over the input: the inner one cleans each text once and parses it once; the outer
-one keeps the typed values and, for a row where some text is present but not readable, a list of
-(column, value, reason) entries. Rows with entries are *rejected rows*; their readable parts still
-help find the family's candidate. Each expression is evaluated once per row on purpose: this
-query runs over millions of rows (bench/screening.py).
+One SQL pass over the input: each column is decoded once and, where its text is present but not
+readable, the row gets a (column, value, reason) entry. Rows with entries are *rejected rows*;
+their readable parts still help find the family's candidate.
+
+This query runs over every row of files with millions of them (bench/screening.py), so each
+decoder first compares the raw text with the forms a clean export uses ('L', 'KAWIN',
+'1980-08-17') and only trims, upper-cases or matches patterns for the rest: SQL `CASE` evaluates
+a branch only for the rows that reach it. Both paths give the same value.
 """
 
 from __future__ import annotations
@@ -35,26 +38,50 @@ MARITAL = {
     "CERAI HIDUP": "CERAI HIDUP",
     "CERAI MATI": "CERAI MATI",
 }
-MALE = ("L", "LAKI-LAKI", "LAKI LAKI", "PRIA")
-FEMALE = ("P", "PEREMPUAN", "WANITA")
+SEXES = {"L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "PRIA": "L", "P": "P", "PEREMPUAN": "P", "WANITA": "P"}
+YES_NO = {**{v: "TRUE" for v in YES}, **{v: "FALSE" for v in NO}}
 
 
 @dataclass(frozen=True)
 class ParseOptions:
-    keep_personal: bool = False  # keep nama, alamat, id_dtks, hubungan text (database import)
+    keep_personal: bool = False  # keep nama, alamat, id_dtks, hubungan text, every member's values
 
 
-def _in_list(values) -> str:
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
-def _yn(text: str) -> str:
-    return f"CASE WHEN {text} IN {_in_list(YES)} THEN TRUE WHEN {text} IN {_in_list(NO)} THEN FALSE END"
+def clean_id(column: str) -> str:
+    """A NIK or No KK without spaces, dots and dashes; NULL when empty. One definition for every pass."""
+    return (
+        f"CASE WHEN contains({column}, ' ') OR contains({column}, '.') OR contains({column}, '-') "
+        f"THEN nullif(translate(trim({column}), ' .-', ''), '') ELSE nullif({column}, '') END"
+    )
 
 
-def _spaces(text: str) -> str:
-    """Collapse inner runs of spaces, paying for the regex only when a double space is there."""
-    return f"CASE WHEN contains({text}, '  ') THEN regexp_replace({text}, '\\s+', ' ', 'g') ELSE {text} END"
+def _trimmed(column: str) -> str:
+    """trim(), paying for the copy only when there is a space to remove."""
+    return f"CASE WHEN starts_with({column}, ' ') OR ends_with({column}, ' ') THEN trim({column}) ELSE {column} END"
+
+
+def _present(column: str) -> str:
+    return f"coalesce(trim({column}) <> '', FALSE)"
+
+
+def _normalized(column: str) -> str:
+    """Upper case, trimmed, inner runs of spaces collapsed."""
+    return f"regexp_replace(upper(trim({column})), '\\s+', ' ', 'g')"
+
+
+def _decode(column: str, table: dict[str, str], cast: str = "") -> str:
+    """Map text to a value through `table` (upper-case keys): exact text first, normalised text after."""
+
+    def value(v: str) -> str:
+        return v if cast == "BOOLEAN" else _q(v)
+
+    fast = " ".join(f"WHEN {_q(k)} THEN {value(v)}" for k, v in table.items())
+    slow = " ".join(f"WHEN {_q(k)} THEN {value(v)}" for k, v in table.items())
+    return f"CASE {column} {fast} ELSE CASE {_normalized(column)} {slow} END END"
 
 
 def parse_sql(source_view: str, options: ParseOptions) -> str:
@@ -62,81 +89,102 @@ def parse_sql(source_view: str, options: ParseOptions) -> str:
 
     Expects a table `known_desa(code VARCHAR, id INTEGER)` of dotted desa/kelurahan codes.
     """
-    marital = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in MARITAL.items())
-    # Layer 1: clean text once (NULL when empty).
-    cleaned = f"""
+    birth = """CASE
+          WHEN length(tanggal_lahir) = 10 AND tanggal_lahir[5] = '-' AND tanggal_lahir[8] = '-'
+            THEN TRY_CAST(tanggal_lahir AS DATE)
+          WHEN regexp_full_match(trim(tanggal_lahir), '\\d{4}-\\d{1,2}-\\d{1,2}')
+            THEN TRY_CAST(trim(tanggal_lahir) AS DATE)
+          WHEN regexp_full_match(trim(tanggal_lahir), '\\d{1,2}[-/]\\d{1,2}[-/]\\d{4}') THEN TRY_CAST(
+            split_part(replace(trim(tanggal_lahir), '/', '-'), '-', 3) || '-'
+            || split_part(replace(trim(tanggal_lahir), '/', '-'), '-', 2) || '-'
+            || split_part(replace(trim(tanggal_lahir), '/', '-'), '-', 1) AS DATE)
+        END"""
+    code = """CASE
+          WHEN length(kode_wilayah) = 13 THEN kode_wilayah
+          WHEN length(kode_wilayah) = 10 AND NOT contains(kode_wilayah, '.')
+            THEN concat_ws('.', kode_wilayah[1:2], kode_wilayah[3:4], kode_wilayah[5:6], kode_wilayah[7:10])
+          ELSE CASE
+            WHEN regexp_full_match(translate(kode_wilayah, ' ', ''), '\\d{2}\\.\\d{2}\\.\\d{2}\\.\\d{4}')
+              THEN translate(kode_wilayah, ' ', '')
+            WHEN regexp_full_match(translate(kode_wilayah, ' ', ''), '\\d{10}')
+              THEN concat_ws('.', translate(kode_wilayah, ' ', '')[1:2], translate(kode_wilayah, ' ', '')[3:4],
+                             translate(kode_wilayah, ' ', '')[5:6], translate(kode_wilayah, ' ', '')[7:10])
+          END
+        END"""
+    is_head = (
+        "CASE hubungan_keluarga WHEN 'KEPALA KELUARGA' THEN TRUE ELSE "
+        f"coalesce(hubungan_keluarga ILIKE '%kepala%' AND {_normalized('hubungan_keluarga')} = 'KEPALA KELUARGA', "
+        "FALSE) END"
+    )
+    role_unknown = (
+        "CASE WHEN hubungan_keluarga IS NULL OR hubungan_keluarga = '' THEN TRUE "
+        "WHEN starts_with(hubungan_keluarga, ' ') THEN trim(hubungan_keluarga) = '' ELSE FALSE END"
+    )
+    decoded = f"""
       SELECT _line,
-        nullif(translate(trim(nik), ' .-', ''), '') AS nik,
-        nullif(translate(trim(no_kk), ' .-', ''), '') AS no_kk,
-        nullif(upper(trim(jenis_kelamin)), '') AS sex_t,
-        nullif(trim(tanggal_lahir), '') AS birth_t,
-        nullif(upper(trim(status_kawin)), '') AS status_t,
-        nullif(upper(trim(hubungan_keluarga)), '') AS relation_t,
-        nullif(upper(trim(pencari_nafkah_utama)), '') AS earner_t,
-        nullif(trim(pekerjaan), '') AS occupation,
-        nullif(translate(trim(kode_wilayah), ' ', ''), '') AS code_t,
-        nullif(trim(desil), '') AS desil_t,
-        nullif(trim(lat), '') AS lat_t,
-        nullif(trim(lon), '') AS lon_t,
-        nullif(trim(keahlian), '') AS skill_text,
-        nullif(upper(trim(kesediaan)), '') AS ready_t,
-        nullif(upper(trim(pernah_bantuan_kube)), '') AS prior_t,
-        nullif(trim(rt), '') AS rt_text, nullif(trim(rw), '') AS rw_text
-        {", nullif(trim(id_dtks), '') AS id_dtks, nullif(trim(nama), '') AS nama, "
-         "nullif(trim(alamat), '') AS alamat" if options.keep_personal else ""}
+        {clean_id("nik")} AS nik,
+        {clean_id("no_kk")} AS no_kk,
+        {_decode("jenis_kelamin", SEXES)} AS sex,
+        {birth} AS birth_date,
+        {_decode("status_kawin", MARITAL)} AS marital_status,
+        {is_head} AS is_head,
+        {role_unknown} AS role_unknown,
+        {_decode("pencari_nafkah_utama", YES_NO, "BOOLEAN")} AS earner,
+        {_decode("kesediaan", YES_NO, "BOOLEAN")} AS ready,
+        {_decode("pernah_bantuan_kube", YES_NO, "BOOLEAN")} AS prior_aid,
+        TRY_CAST(desil AS TINYINT) AS desil_n,
+        TRY_CAST(lat AS DOUBLE) AS lat_n,
+        TRY_CAST(lon AS DOUBLE) AS lon_n,
+        {code} AS code_n,
+        id_dtks, nama, alamat, hubungan_keluarga, pekerjaan, keahlian, rt, rw,
+        jenis_kelamin, tanggal_lahir, status_kawin, pencari_nafkah_utama, kesediaan, pernah_bantuan_kube,
+        desil, lat, lon, kode_wilayah
       FROM {source_view}
     """
-    # Layer 2: parse once. ISO dates go through the fast native cast; DD-MM-YYYY and DD/MM/YYYY are
-    # reordered into ISO first.
-    parsed = f"""
-      SELECT c.*,
-        CASE WHEN c.sex_t IN {_in_list(MALE)} THEN 'L' WHEN c.sex_t IN {_in_list(FEMALE)} THEN 'P' END AS sex,
-        CASE
-          WHEN regexp_full_match(c.birth_t, '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}') THEN TRY_CAST(c.birth_t AS DATE)
-          WHEN regexp_full_match(c.birth_t, '\\d{{1,2}}[-/]\\d{{1,2}}[-/]\\d{{4}}') THEN TRY_CAST(
-            split_part(replace(c.birth_t, '/', '-'), '-', 3) || '-' || split_part(replace(c.birth_t, '/', '-'), '-', 2)
-            || '-' || split_part(replace(c.birth_t, '/', '-'), '-', 1) AS DATE)
-        END AS birth_date,
-        CASE {_spaces("c.status_t")} {marital} END AS marital_status,
-        coalesce(c.relation_t = 'KEPALA KELUARGA'
-          OR (c.relation_t LIKE 'KEPALA%' AND {_spaces("c.relation_t")} = 'KEPALA KELUARGA'), FALSE) AS is_head,
-        {_yn("c.earner_t")} AS earner,
-        {_yn("c.ready_t")} AS ready,
-        {_yn("c.prior_t")} AS prior_aid,
-        TRY_CAST(c.desil_t AS TINYINT) AS desil_n,
-        TRY_CAST(c.lat_t AS DOUBLE) AS lat_n,
-        TRY_CAST(c.lon_t AS DOUBLE) AS lon_n,
-        CASE WHEN regexp_full_match(c.code_t, '\\d{{2}}\\.\\d{{2}}\\.\\d{{2}}\\.\\d{{4}}') THEN c.code_t
-             WHEN regexp_full_match(c.code_t, '\\d{{10}}') THEN concat_ws('.', c.code_t[1:2], c.code_t[3:4],
-               c.code_t[5:6], c.code_t[7:10]) END AS code_n
-      FROM ({cleaned}) c
-    """
+    # (column, condition that the present text was not readable): evaluated after the value is
+    # known to be NULL, so clean rows never pay for trim().
     checks = [
-        ("no_kk", "no_kk", "NO_KK_EMPTY", "p.no_kk IS NULL"),
-        ("tanggal_lahir", "birth_t", "BAD_DATE", "p.birth_t IS NOT NULL AND p.birth_date IS NULL"),
-        ("jenis_kelamin", "sex_t", "BAD_SEX", "p.sex_t IS NOT NULL AND p.sex IS NULL"),
-        ("status_kawin", "status_t", "BAD_STATUS", "p.status_t IS NOT NULL AND p.marital_status IS NULL"),
-        ("pencari_nafkah_utama", "earner_t", "BAD_YN", "p.earner_t IS NOT NULL AND p.earner IS NULL"),
-        ("kesediaan", "ready_t", "BAD_YN", "p.ready_t IS NOT NULL AND p.ready IS NULL"),
-        ("pernah_bantuan_kube", "prior_t", "BAD_YN", "p.prior_t IS NOT NULL AND p.prior_aid IS NULL"),
-        (
-            "desil",
-            "desil_t",
-            "BAD_DESIL",
-            "p.desil_t IS NOT NULL AND (p.desil_n IS NULL OR p.desil_n NOT BETWEEN 1 AND 10)",
-        ),
-        ("kode_wilayah", "code_t", "BAD_CODE", "p.code_t IS NOT NULL AND p.code_n IS NULL"),
-        ("kode_wilayah", "code_t", "UNKNOWN_CODE", "p.code_n IS NOT NULL AND k.code IS NULL"),
-        ("lat", "lat_t", "BAD_COORD", "p.lat_t IS NOT NULL AND (p.lat_n IS NULL OR abs(p.lat_n) > 90)"),
-        ("lon", "lon_t", "BAD_COORD", "p.lon_t IS NOT NULL AND (p.lon_n IS NULL OR abs(p.lon_n) > 180)"),
+        ("no_kk", "NO_KK_EMPTY", "p.no_kk IS NULL"),
+        ("tanggal_lahir", "BAD_DATE", f"p.birth_date IS NULL AND {_present('p.tanggal_lahir')}"),
+        ("jenis_kelamin", "BAD_SEX", f"p.sex IS NULL AND {_present('p.jenis_kelamin')}"),
+        ("status_kawin", "BAD_STATUS", f"p.marital_status IS NULL AND {_present('p.status_kawin')}"),
+        ("pencari_nafkah_utama", "BAD_YN", f"p.earner IS NULL AND {_present('p.pencari_nafkah_utama')}"),
+        ("kesediaan", "BAD_YN", f"p.ready IS NULL AND {_present('p.kesediaan')}"),
+        ("pernah_bantuan_kube", "BAD_YN", f"p.prior_aid IS NULL AND {_present('p.pernah_bantuan_kube')}"),
+        ("desil", "BAD_DESIL", f"(p.desil_n IS NULL AND {_present('p.desil')}) OR p.desil_n NOT BETWEEN 1 AND 10"),
+        ("kode_wilayah", "BAD_CODE", f"p.code_n IS NULL AND {_present('p.kode_wilayah')}"),
+        ("kode_wilayah", "UNKNOWN_CODE", "p.code_n IS NOT NULL AND k.code IS NULL"),
+        ("lat", "BAD_COORD", f"(p.lat_n IS NULL AND {_present('p.lat')}) OR abs(p.lat_n) > 90"),
+        ("lon", "BAD_COORD", f"(p.lon_n IS NULL AND {_present('p.lon')}) OR abs(p.lon_n) > 180"),
     ]
     error_items = ", ".join(
-        f"CASE WHEN {cond} THEN {{'column': '{col}', 'value': p.{raw}, 'reason': '{reason}'}} END"
-        for col, raw, reason, cond in checks
+        f"CASE WHEN {cond} THEN {{'column': '{col}', 'value': trim(p.{col}), 'reason': '{reason}'}} END"
+        for col, reason, cond in checks
     )
-    any_bad = " OR ".join(f"coalesce({cond}, FALSE)" for _, _, _, cond in checks)
+    # Cheap screen first: a row whose every value decoded (or is empty) skips the detailed checks.
+    suspicious = " OR ".join(
+        [
+            "p.no_kk IS NULL",
+            "(p.birth_date IS NULL AND p.tanggal_lahir <> '')",
+            "(p.sex IS NULL AND p.jenis_kelamin <> '')",
+            "(p.marital_status IS NULL AND p.status_kawin <> '')",
+            "(p.earner IS NULL AND p.pencari_nafkah_utama <> '')",
+            "(p.ready IS NULL AND p.kesediaan <> '')",
+            "(p.prior_aid IS NULL AND p.pernah_bantuan_kube <> '')",
+            "(p.desil_n IS NULL AND p.desil <> '') OR p.desil_n NOT BETWEEN 1 AND 10",
+            "(p.code_n IS NULL AND p.kode_wilayah <> '') OR (p.code_n IS NOT NULL AND k.code IS NULL)",
+            "(p.lat_n IS NULL AND p.lat <> '') OR abs(p.lat_n) > 90",
+            "(p.lon_n IS NULL AND p.lon <> '') OR abs(p.lon_n) > 180",
+        ]
+    )
+    any_bad = " OR ".join(f"coalesce({cond}, FALSE)" for _, _, cond in checks)
+
     if options.keep_personal:
-        personal = ", p.id_dtks, p.nama, p.alamat, p.relation_t AS relationship, k.code AS kode_wilayah"
+        personal = (
+            ", nullif(trim(p.id_dtks), '') AS id_dtks, nullif(trim(p.nama), '') AS nama, "
+            "nullif(trim(p.alamat), '') AS alamat, "
+            f"nullif({_normalized('p.hubungan_keluarga')}, '') AS relationship, k.code AS kode_wilayah"
+        )
 
         def candidate_only(expr: str) -> str:
             return expr
@@ -154,26 +202,27 @@ def parse_sql(source_view: str, options: ParseOptions) -> str:
             ("sex", "p.sex"),
             ("birth_date", "p.birth_date"),
             ("marital_status", "p.marital_status"),
-            ("occupation", "p.occupation"),
+            ("occupation", f"nullif({_trimmed('p.pekerjaan')}, '')"),
             ("desil", "CASE WHEN p.desil_n BETWEEN 1 AND 10 THEN p.desil_n END"),
             ("lat", "CASE WHEN abs(p.lat_n) <= 90 THEN p.lat_n END"),
             ("lon", "CASE WHEN abs(p.lon_n) <= 180 THEN p.lon_n END"),
-            ("skill_text", "p.skill_text"),
+            ("skill_text", f"nullif({_trimmed('p.keahlian')}, '')"),
             ("ready", "p.ready"),
             ("prior_aid", "p.prior_aid"),
-            ("rt_text", "p.rt_text"),
-            ("rw_text", "p.rw_text"),
+            ("rt_text", f"nullif({_trimmed('p.rt')}, '')"),
+            ("rw_text", f"nullif({_trimmed('p.rw')}, '')"),
         )
     )
     return f"""
     SELECT
       p._line, p.nik, p.no_kk,
-      p.is_head, p.relation_t IS NULL AS role_unknown,
+      p.is_head, p.role_unknown,
       coalesce(p.earner, FALSE) AS is_earner, p.earner IS NULL AS earner_unknown,
       k.id AS desa_id,
       {kept}
       {personal},
-      CASE WHEN {any_bad} THEN list_filter([{error_items}], lambda x: x IS NOT NULL) END AS _errors
-    FROM ({parsed}) p
+      CASE WHEN ({suspicious}) AND ({any_bad})
+           THEN list_filter([{error_items}], lambda x: x IS NOT NULL) END AS _errors
+    FROM ({decoded}) p
     LEFT JOIN known_desa k ON k.code = p.code_n
     """

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
@@ -39,6 +40,19 @@ class InputInfo:
     structural_rejects: list[tuple[int, str, str, str]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     encoding: str = "utf-8"
+    # For inputs read in chunks (CSV): a generator that puts each chunk behind the view in turn.
+    scans: Callable[[], Iterator[None]] | None = None
+    finish: Callable[[], None] | None = None
+    # Set when the fast CSV reader stopped: the caller reads again with DuckDB's reader.
+    fast_failed: str = ""
+
+    def each_scan(self) -> Iterator[int]:
+        """Yield once per chunk of input behind the view (once in all for whole inputs)."""
+        if self.scans is None:
+            yield 0
+            return
+        for index, _ in enumerate(self.scans()):
+            yield index
 
 
 def read_input(
@@ -48,11 +62,19 @@ def read_input(
     mapping: dict[str, str] | None = None,
     encoding: str = "utf-8",
     view: str = "raw_input",
+    fast_csv: bool = True,
 ) -> InputInfo:
     """Create the DuckDB view `view` with one VARCHAR column per canonical column and `_line`.
 
     Absent optional columns are NULL. Raises InputError for a file that cannot be used at all.
+    Before each query that scans the view, call `info.before_scan()` (a CSV stream is read once).
+    `fast_csv=False` reads CSV with DuckDB's own reader, which is slower but names the line of an
+    encoding error; screen() falls back to it when the fast reader stops.
     """
+    return _read_any(con, source, mapping, encoding, view, fast_csv)
+
+
+def _read_any(con, source, mapping, encoding: str, view: str, fast_csv: bool) -> InputInfo:
     if isinstance(source, pa.Table):
         return _read_arrow(con, source, mapping, view, path="<tabel>")
     path = Path(source)
@@ -62,7 +84,10 @@ def read_input(
         raise InputError("berkas kosong (0 byte)", path=str(path))
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
-        return _read_csv(con, path, mapping, encoding, view)
+        layout = _csv_layout(path, mapping, encoding)
+        if fast_csv:
+            return _read_csv_arrow(con, path, layout, encoding, view)
+        return _read_csv(con, path, layout, encoding, view)
     if suffix == ".xlsx":
         return _read_arrow(con, xlsx_to_arrow(path, mapping), mapping, view, path=str(path), kind="xlsx")
     if suffix == ".parquet":
@@ -111,7 +136,16 @@ def _find_header(rows: list[list[str]], mapping: dict[str, str] | None) -> int |
     return None
 
 
-def _read_csv(con, path: Path, mapping, encoding: str, view: str) -> InputInfo:
+@dataclass
+class CsvLayout:
+    delimiter: str
+    header_index: int  # 0-based row of the header; rows above it are titles
+    header: list[str]
+    found_idx: dict[str, int]
+    missing_optional: list[str]
+
+
+def _csv_layout(path: Path, mapping, encoding: str) -> CsvLayout:
     head = _peek_text(path, encoding)
     try:
         dialect = csv.Sniffer().sniff(head[:20000], delimiters=",;\t|")
@@ -127,11 +161,18 @@ def _read_csv(con, path: Path, mapping, encoding: str, view: str) -> InputInfo:
     header = rows[header_index]
     found_idx = resolve_columns(header, mapping)
     missing_optional = _check_required(found_idx, header, str(path), header_index + 1)
-    found = {c: header[i].strip() for c, i in found_idx.items()}
     if path.stat().st_size <= len(head.encode("utf-8")) + 16 and not any(
         "".join(r).strip() for r in rows[header_index + 1 :]
     ):
         raise InputError("berkas hanya berisi judul kolom, tanpa baris data", path=str(path))
+    return CsvLayout(delimiter, header_index, header, found_idx, missing_optional)
+
+
+def _read_csv(con, path: Path, layout: CsvLayout, encoding: str, view: str) -> InputInfo:
+    """CSV through DuckDB's reader: every problem line is reported with its number."""
+    delimiter, header_index, header = layout.delimiter, layout.header_index, layout.header
+    found_idx, missing_optional = layout.found_idx, layout.missing_optional
+    found = {c: header[i].strip() for c, i in found_idx.items()}
     # DuckDB dedups and trims header names itself; read by position instead to stay exact.
     names = [f"c{i}" for i in range(len(header))]
     by_position = {c: f"c{i}" for c, i in found_idx.items()}
@@ -141,7 +182,7 @@ def _read_csv(con, path: Path, mapping, encoding: str, view: str) -> InputInfo:
     delimiter_sql = delimiter.replace("'", "''")
     con.execute("DROP TABLE IF EXISTS berdaya_rejects; DROP TABLE IF EXISTS berdaya_scans")
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {_select_list(by_position)}, "
+        f"CREATE OR REPLACE VIEW {view} AS SELECT {_select_list(by_position)}, "
         f"row_number() OVER () + {header_index + 1} AS _line "
         f"FROM read_csv('{_sql_str(str(path))}', header=false, all_varchar=true, skip={header_index + 1}, "
         f"delim='{delimiter_sql}', quote='\"', escape='\"', columns={_duck_columns(names)}, "
@@ -154,14 +195,114 @@ def _read_csv(con, path: Path, mapping, encoding: str, view: str) -> InputInfo:
     return info
 
 
-def finish_read(con, info: InputInfo, table: str) -> None:
-    """After the scan: report lines DuckDB could not read, restore line numbers, refuse empty input.
+class FastCsvUnavailable(Exception):
+    """The fast reader stopped (e.g. bytes that are not in the encoding); use DuckDB's reader."""
 
-    `table` holds the scanned rows with `_line`. Raises InputError for a wrong encoding.
+
+# Rows per chunk handed to DuckDB: big enough for both cores to share, small enough to stay light.
+CSV_CHUNK_ROWS = 1_000_000
+
+
+def _read_csv_arrow(con, path: Path, layout: CsvLayout, encoding: str, view: str) -> InputInfo:
+    """CSV through pyarrow's reader, numbered as it is read, parsed by DuckDB chunk by chunk.
+
+    Why not DuckDB's reader here: numbering its rows needs `row_number() OVER ()`, which makes the
+    whole query that follows run in file order on one thread; a Python stream of batches is also
+    consumed on one thread. pyarrow reads blocks in order, so each batch carries its own line
+    numbers; batches are gathered into chunks of Arrow tables, which DuckDB scans on all cores.
+    Lines with the wrong number of fields are reported through the invalid-row handler with their
+    record number, as DuckDB's reader would (bench/screening.py has the figures).
     """
-    if info.kind == "csv":
+    import numpy as np
+    import pyarrow.csv as pacsv
+
+    header_index, header = layout.header_index, layout.header
+    names = [f"c{i}" for i in range(len(header))]
+    by_position = {c: f"c{i}" for c, i in layout.found_idx.items()}
+    found = {c: header[i].strip() for c, i in layout.found_idx.items()}
+    info = InputInfo(str(path), "csv", header_index + 1, found, layout.missing_optional)
+    info.header = header
+    info.encoding = encoding
+    invalid: dict[int, tuple[int, str, str, str]] = {}
+    needed = sorted(set(by_position.values()), key=lambda c: int(c[1:]))
+    schema = pa.schema([pa.field(n, pa.string()) for n in needed] + [pa.field("_line", pa.int64())])
+
+    def on_invalid(row) -> str:
+        too_few = row.actual_columns < row.expected_columns
+        reason = "jumlah kolom kurang dari judul" if too_few else "jumlah kolom lebih dari judul"
+        invalid[row.number] = (row.number, "", (row.text or "").strip()[:200], reason)
+        return "skip"
+
+    def numbered_batches():
+        try:
+            stream = pacsv.open_csv(
+                path,
+                read_options=pacsv.ReadOptions(
+                    skip_rows=header_index + 1, column_names=names, use_threads=False, block_size=8 << 20,
+                    encoding=encoding,
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=layout.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=needed, column_types={n: pa.string() for n in needed}
+                ),
+            )
+            next_line = header_index + 2
+            for batch in stream:
+                count = batch.num_rows
+                lines = np.arange(next_line, next_line + count, dtype=np.int64)
+                # Skipped invalid lines inside this batch push the following rows down.
+                for bad_line in sorted(n for n in invalid if n >= next_line):
+                    if count and bad_line <= lines[-1]:
+                        lines[lines >= bad_line] += 1
+                if count:
+                    next_line = int(lines[-1]) + 1
+                yield pa.RecordBatch.from_arrays([*batch.columns, pa.array(lines)], schema=schema)
+        except pa.ArrowInvalid as error:  # bytes outside the encoding, mostly
+            info.fast_failed = str(error)
+            raise FastCsvUnavailable(str(error)) from error
+
+    def scans():
+        pending: list[pa.RecordBatch] = []
+        size, yielded = 0, False
+        for batch in numbered_batches():
+            pending.append(batch)
+            size += batch.num_rows
+            if size >= CSV_CHUNK_ROWS:
+                con.register("berdaya_csv_chunk", pa.Table.from_batches(pending, schema))
+                pending = []  # the registered table holds the only reference: freed after the chunk
+                yield
+                con.unregister("berdaya_csv_chunk")
+                size, yielded = 0, True
+        if pending or not yielded:
+            con.register("berdaya_csv_chunk", pa.Table.from_batches(pending, schema))
+            yield
+
+    def finish() -> None:
+        info.structural_rejects = sorted(invalid.values())
+
+    info.scans = scans
+    info.finish = finish
+    con.register("berdaya_csv_chunk", pa.Table.from_batches([], schema))  # so the view can bind
+    con.execute(
+        f"CREATE OR REPLACE VIEW {view} AS SELECT {_select_list(by_position)}, _line FROM berdaya_csv_chunk"
+    )
+    return info
+
+
+def finish_read(con, info: InputInfo, table: str | None) -> None:
+    """After the scan: report lines that could not be read, restore line numbers, refuse empty input.
+
+    `table` holds the scanned rows with `_line`, or is None when the rows were only aggregated
+    (then `fam` counts them). Raises InputError for a wrong encoding.
+    """
+    if info.finish is not None:
+        info.finish()
+    elif info.kind == "csv" and table is not None:
         _finish_csv(con, info, table)
-    if not info.structural_rejects and con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:
+    counted = f"SELECT count(*) FROM {table}" if table else "SELECT coalesce(sum(members), 0) FROM fam"
+    if not info.structural_rejects and con.execute(counted).fetchone()[0] == 0:
         raise InputError("berkas hanya berisi judul kolom, tanpa baris data", path=info.path)
 
 
@@ -215,7 +356,7 @@ def _line_fixup(con, rejected_slots: list[int]) -> None:
     of good rows before the i-th rejected slot p_i (sorted, 1-based i).
     """
     q = sorted(p - i for i, p in enumerate(sorted(rejected_slots), start=1))
-    con.execute("CREATE OR REPLACE TEMP TABLE berdaya_q AS SELECT unnest(?::BIGINT[]) AS q", [q])
+    con.execute("CREATE OR REPLACE TABLE berdaya_q AS SELECT unnest(?::BIGINT[]) AS q", [q])
 
 
 def _peek_text(path: Path, encoding: str, size: int = 256 * 1024) -> str:
@@ -244,7 +385,7 @@ def _read_parquet(con, path: Path, mapping, view: str) -> InputInfo:
     missing_optional = _check_required(found_idx, header, str(path), 1)
     found = {c: header[i] for c, i in found_idx.items()}
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {_select_list(found)}, file_row_number + 2 AS _line "
+        f"CREATE OR REPLACE VIEW {view} AS SELECT {_select_list(found)}, file_row_number + 2 AS _line "
         f"FROM read_parquet('{_sql_str(str(path))}', file_row_number=true)"
     )
     return InputInfo(str(path), "parquet", 1, found, missing_optional)
@@ -265,7 +406,7 @@ def _read_arrow(con, table: pa.Table, mapping, view: str, *, path: str, kind: st
         raise InputError("berkas tidak berisi baris data", path=path)
     con.register("berdaya_arrow_input", table)
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {_select_list(found)}, _line FROM berdaya_arrow_input"
+        f"CREATE OR REPLACE VIEW {view} AS SELECT {_select_list(found)}, _line FROM berdaya_arrow_input"
     )
     header_line = int(table.schema.metadata.get(b"header_line", b"1")) if table.schema.metadata else 1
     rejects = []

@@ -10,8 +10,10 @@ family, an unreadable candidate row).
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,7 +24,7 @@ import pyarrow as pa
 
 from berdaya.engine.errors import InputError
 from berdaya.engine.parsing import REASONS, ParseOptions, parse_sql
-from berdaya.engine.reading import InputInfo, finish_read, read_input
+from berdaya.engine.reading import FastCsvUnavailable, InputInfo, finish_read, read_input
 from berdaya.engine.regions import RegionIndex, normalize_code
 from berdaya.engine.rulesets import RULE_CODES, RuleSet
 
@@ -62,7 +64,7 @@ class ScreeningOptions:
     keep_personal: bool = False
     # No KKs already in an active KUBE (from the database); they fail NO_PRIOR_AID.
     active_kube_families: Iterable[str] = ()
-    memory_limit: str = "1500MB"
+    memory_limit: str = "1000MB"
     threads: int | None = None
 
 
@@ -102,7 +104,7 @@ class ScreeningResult:
             )
 
     def close(self) -> None:
-        self.con.close()
+        close_connection(self.con)
 
 
 def _copy(con, query: str, path: Path) -> None:
@@ -110,12 +112,38 @@ def _copy(con, query: str, path: Path) -> None:
     con.execute(f"COPY ({query}) TO '{str(path).replace(chr(39), chr(39) * 2)}' ({fmt})")
 
 
-def connect(memory_limit: str = "1500MB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection that spills to a temporary folder instead of growing past the limit."""
-    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": tempfile.gettempdir()})
+def connect(memory_limit: str = "1000MB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection on a throw-away database file in a temporary folder.
+
+    A file, not memory: DuckDB compresses what it stores in a file and keeps only `memory_limit`
+    of it in memory, so ten million parsed rows stay under 2 GB of RAM (bench/screening.py). The
+    folder goes when the connection is closed through close_connection().
+    """
+    folder = tempfile.mkdtemp(prefix="berdaya-screen-")
+    con = duckdb.connect(
+        os.path.join(folder, "screen.duckdb"), config={"memory_limit": memory_limit, "temp_directory": folder}
+    )
+    _FOLDERS[id(con)] = folder
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
+
+
+_FOLDERS: dict[int, str] = {}
+
+
+@atexit.register
+def _remove_leftover_folders() -> None:
+    """A result nobody closed still leaves no database file behind."""
+    for folder in _FOLDERS.values():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def close_connection(con: duckdb.DuckDBPyConnection) -> None:
+    con.close()
+    folder = _FOLDERS.pop(id(con), None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def screen(source: str | Path | pa.Table, options: ScreeningOptions, con=None) -> ScreeningResult:
@@ -123,56 +151,138 @@ def screen(source: str | Path | pa.Table, options: ScreeningOptions, con=None) -
 
     Raises engine.errors.InputError when the input cannot be used at all. Unreadable rows do
     not stop the run: they are in the result's `rejected` table with line, column and reason.
+    With `options.keep_personal` the parsed individuals stay in the table `rows` (for imports).
     """
-    con = con or connect(options.memory_limit, options.threads or os.cpu_count())
-    ruleset = options.ruleset
+    if con is None:
+        con = connect(options.memory_limit, options.threads or os.cpu_count())
+        try:
+            return _screen(source, options, con)
+        except BaseException:
+            close_connection(con)
+            raise
+    return _screen(source, options, con)
+
+
+def _screen(source, options: ScreeningOptions, con) -> ScreeningResult:
     _load_reference_tables(con, options)
-    info = read_input(con, source, mapping=options.mapping, encoding=options.encoding)
+    info = None
     try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE rows AS {parse_sql('raw_input', ParseOptions(options.keep_personal))}"
-        )
-    except duckdb.Error as error:
-        raise InputError(f"berkas tidak dapat dibaca: {error}", path=info.path) from error
-    finish_read(con, info, "rows")
+        info = read_input(con, source, mapping=options.mapping, encoding=options.encoding)
+        _scan(con, info, options)
+    except (duckdb.Error, FastCsvUnavailable) as error:
+        if info is not None and not info.fast_failed:
+            raise InputError(f"berkas tidak dapat dibaca: {error}", path=info.path) from error
+        # The fast reader met something it cannot place (bytes outside the encoding): DuckDB's
+        # reader finds the line and says so.
+        info = read_input(con, source, mapping=options.mapping, encoding=options.encoding, fast_csv=False)
+        try:
+            _scan(con, info, options)
+        except duckdb.Error as error_again:
+            raise InputError(f"berkas tidak dapat dibaca: {error_again}", path=info.path) from error_again
     _build_rejected(con, info)
-    _build_families(con, ruleset, options)
+    _build_families(con, options.ruleset, options)
     counts = dict(con.execute("SELECT decision, count(*) FROM families GROUP BY decision").fetchall())
     counts = {d: int(counts.get(d, 0)) for d in DECISIONS}
     counts["families"] = sum(counts[d] for d in DECISIONS)
-    counts["rows"] = int(con.execute("SELECT count(*) FROM rows").fetchone()[0]) + len(
+    counts["rows"] = int(con.execute("SELECT coalesce(sum(members), 0) FROM fam").fetchone()[0]) + len(
         info.structural_rejects
     )
     counts["rejected_rows"] = int(con.execute("SELECT count(DISTINCT line) FROM rejected").fetchone()[0])
-    counts["conflicts"] = int(
-        con.execute("SELECT count(*) FROM families WHERE conflicts <> ''").fetchone()[0]
+    counts["conflicts"] = int(con.execute("SELECT count(*) FROM families WHERE conflicts <> ''").fetchone()[0])
+    return ScreeningResult(con, info, options.ruleset, options.as_of, options.region_prefix, counts)
+
+
+def _scan(con, info: InputInfo, options: ScreeningOptions) -> None:
+    """Read the input once into `rows` (parsed), then summarise it per family into `fam`.
+
+    Holding the parsed rows costs memory, but every later step (repeated NIKs, candidates,
+    rejected rows) is then a cheap pass over a table instead of another read of the file;
+    members who cannot be a candidate keep only their identifiers and roles (parsing.py).
+    """
+    parsed = f"({parse_sql('raw_input', ParseOptions(options.keep_personal))})"
+    for index in info.each_scan():
+        if index == 0:
+            con.execute(f"CREATE OR REPLACE TABLE rows AS {parsed}")
+        else:
+            con.execute(f"INSERT INTO rows {parsed}")
+    finish_read(con, info, "rows")
+    _repeated_niks(con)
+    _aggregate_families(con)
+
+
+def _repeated_niks(con) -> None:
+    """NIKs seen more than once, and whether in more than one family.
+
+    Grouping ten million NIK strings takes memory and time; grouping their 64-bit hashes takes a
+    fraction. Hashes collide (about 25 pairs among 10^7 NIKs), so they only pick the candidates,
+    and the NIKs themselves are then grouped exactly: a collision costs a little work, never a
+    wrong answer.
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE nik_hash_repeats AS
+        SELECT hash(nik) AS h FROM rows WHERE nik IS NOT NULL AND no_kk IS NOT NULL
+        GROUP BY h HAVING count(*) > 1
+        """
     )
-    return ScreeningResult(con, info, ruleset, options.as_of, options.region_prefix, counts)
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE repeated_niks AS
+        SELECT nik, min(no_kk) <> max(no_kk) AS shared
+        FROM rows
+        WHERE nik IS NOT NULL AND no_kk IS NOT NULL AND hash(nik) IN (SELECT h FROM nik_hash_repeats)
+        GROUP BY nik HAVING count(*) > 1
+        """
+    )
+
+
+def _aggregate_families(con) -> None:
+    """One row per No KK: member roles and the candidate's line.
+
+    The candidate is the main earner, else the head (the lowest line breaks ties, but a tie is a
+    conflict and the candidate is then dropped, see _build_families).
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE fam AS
+        SELECT no_kk,
+               count(*) AS members,
+               count(*) FILTER (WHERE is_head) AS heads,
+               count(*) FILTER (WHERE is_earner) AS earners,
+               bool_and(role_unknown AND earner_unknown) AS roles_unknown,
+               min(desa_id) AS any_desa_id,
+               min(_line) AS first_line,
+               arg_min(_line, CASE WHEN is_earner THEN 0 ELSE 1 END * 1000000000000 + _line)
+                 FILTER (WHERE is_head OR is_earner) AS candidate_line
+        FROM rows
+        GROUP BY no_kk
+        """
+    )
 
 
 def _load_reference_tables(con, options: ScreeningOptions) -> None:
     regions = options.regions
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE known_desa AS "
+        "CREATE OR REPLACE TABLE known_desa AS "
         "SELECT code, CAST(row_number() OVER (ORDER BY code) AS INTEGER) AS id "
         "FROM (SELECT unnest(?::VARCHAR[]) AS code)",
         [regions.codes("desa")],
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE known_kecamatan AS SELECT unnest(?::VARCHAR[]) AS code",
+        "CREATE OR REPLACE TABLE known_kecamatan AS SELECT unnest(?::VARCHAR[]) AS code",
         [regions.plain_codes("kecamatan")],
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE known_kabkota AS SELECT unnest(?::VARCHAR[]) AS code",
+        "CREATE OR REPLACE TABLE known_kabkota AS SELECT unnest(?::VARCHAR[]) AS code",
         [regions.plain_codes("kabkota")],
     )
     synonyms = options.ruleset.skill_synonyms
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE skill_map AS SELECT unnest(?::VARCHAR[]) AS text, unnest(?::VARCHAR[]) AS type",
+        "CREATE OR REPLACE TABLE skill_map AS SELECT unnest(?::VARCHAR[]) AS text, unnest(?::VARCHAR[]) AS type",
         [list(synonyms), list(synonyms.values())],
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE active_kube_families AS SELECT unnest(?::VARCHAR[]) AS no_kk",
+        "CREATE OR REPLACE TABLE active_kube_families AS SELECT unnest(?::VARCHAR[]) AS no_kk",
         [sorted(set(options.active_kube_families))],
     )
 
@@ -181,7 +291,7 @@ def _build_rejected(con, info: InputInfo) -> None:
     reason_case = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in REASONS.items())
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE rejected AS
+        CREATE OR REPLACE TABLE rejected AS
         SELECT _line AS line, e.column AS "column", e.value AS value, e.reason AS reason_code,
                CASE e.reason {reason_case} END AS reason
         FROM (SELECT _line, unnest(_errors) AS e FROM rows WHERE _errors IS NOT NULL)
@@ -190,10 +300,7 @@ def _build_rejected(con, info: InputInfo) -> None:
     if info.structural_rejects:
         con.executemany(
             "INSERT INTO rejected VALUES (?, ?, ?, ?, ?)",
-            [
-                (line, col, value, "UNREADABLE_ROW", reason)
-                for line, col, value, reason in info.structural_rejects
-            ],
+            [(line, col, value, "UNREADABLE_ROW", reason) for line, col, value, reason in info.structural_rejects],
         )
 
 
@@ -227,8 +334,8 @@ def _rule_sql(ruleset: RuleSet, as_of: dt.date, region_prefix: str | None) -> di
           THEN 'PASS'
         ELSE 'FAIL:DATE' END"""
     kk = """CASE
-        WHEN NOT regexp_full_match(f.no_kk, '\\d+') THEN 'FAIL:FORMAT'
-        WHEN length(f.no_kk) <> 16 THEN 'FAIL:LENGTH'
+        WHEN NOT regexp_full_match(c.no_kk, '\\d+') THEN 'FAIL:FORMAT'
+        WHEN length(c.no_kk) <> 16 THEN 'FAIL:LENGTH'
         WHEN kk.code IS NULL THEN 'FAIL:REGION'
         ELSE 'PASS' END"""
     terms = "|".join(t.replace(" ", "\\s+") for t in ruleset.state_employee_terms) or "(?!)"
@@ -264,45 +371,27 @@ def _rule_sql(ruleset: RuleSet, as_of: dt.date, region_prefix: str | None) -> di
 
 
 def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
-    # Per family: who could be the candidate. A row whose earner flag is unreadable counts as unknown.
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE family_roles AS
-        SELECT *, CASE WHEN heads > 1 OR earners > 1 THEN NULL
-                       WHEN earners = 1 THEN earner_line ELSE head_line END AS candidate_line
-        FROM (
-          SELECT no_kk,
-                 count(*) AS members,
-                 count(*) FILTER (WHERE is_head) AS heads,
-                 count(*) FILTER (WHERE is_earner) AS earners,
-                 bool_and(role_unknown AND earner_unknown) AS roles_unknown,
-                 min(_line) FILTER (WHERE is_earner) AS earner_line,
-                 min(_line) FILTER (WHERE is_head) AS head_line,
-                 min(desa_id) AS any_desa_id,
-                 min(_line) AS first_line
-          FROM rows WHERE no_kk IS NOT NULL
-          GROUP BY no_kk
-        )
+        CREATE OR REPLACE TABLE nik_conflicts AS
+        SELECT no_kk, bool_or(shared) AS shared, bool_or(n > 1) AS duplicate
+        FROM (SELECT r.no_kk, r.nik, any_value(d.shared) AS shared, count(*) AS n
+              FROM rows r JOIN repeated_niks d USING (nik)
+              GROUP BY r.no_kk, r.nik)
+        GROUP BY no_kk
         """
     )
-    # A NIK seen more than once: in two families (shared) or twice in one (duplicate). Grouping
-    # millions of strings is slow, so group their hashes first, then check the few candidates exactly.
+    # One row per family with its candidate's values (NULL when there is no single candidate).
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE nik_conflicts AS
-        WITH maybe AS (
-          SELECT hash(nik) AS h FROM rows WHERE nik IS NOT NULL AND no_kk IS NOT NULL
-          GROUP BY h HAVING count(*) > 1
-        ), repeated AS (
-          SELECT nik, min(no_kk) <> max(no_kk) AS shared
-          FROM rows WHERE nik IS NOT NULL AND no_kk IS NOT NULL AND hash(nik) IN (SELECT h FROM maybe)
-          GROUP BY nik HAVING count(*) > 1
-        )
-        SELECT no_kk, bool_or(shared) AS shared, bool_or(n > 1) AS duplicate FROM (
-          SELECT r.no_kk, r.nik, any_value(d.shared) AS shared, count(*) AS n
-          FROM rows r JOIN repeated d USING (nik)
-          GROUP BY r.no_kk, r.nik
-        ) GROUP BY no_kk
+        CREATE OR REPLACE VIEW family_candidates AS
+        SELECT f.no_kk, f.members, f.heads, f.earners, f.roles_unknown, f.any_desa_id, f.first_line,
+               r._line, r.nik, r.sex, r.birth_date, r.marital_status, r.occupation, r.desa_id, r.desil, r.lat,
+               r.lon, r.skill_text, r.ready, r.prior_aid, r.rt_text, r.rw_text, r.is_head, r.is_earner,
+               r._errors IS NOT NULL AS bad
+        FROM fam f
+        LEFT JOIN rows r ON r._line = CASE WHEN f.heads > 1 OR f.earners > 1 THEN NULL ELSE f.candidate_line END
+        WHERE f.no_kk IS NOT NULL
         """
     )
     rules = _rule_sql(ruleset, options.as_of, options.region_prefix)
@@ -316,41 +405,39 @@ def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
     )
     head_or_earner = (
         "CASE WHEN c._line IS NOT NULL THEN (" + rules["HEAD_OR_EARNER"] + ") "
-        "WHEN f.heads + f.earners > 0 THEN 'PASS' WHEN f.roles_unknown THEN 'UNKNOWN:EMPTY' ELSE 'FAIL' END"
+        "WHEN c.heads + c.earners > 0 THEN 'PASS' WHEN c.roles_unknown THEN 'UNKNOWN:EMPTY' ELSE 'FAIL' END"
     )
     rule_cols = rule_cols.replace(
         f"ELSE {rules['HEAD_OR_EARNER']} END AS r_HEAD_OR_EARNER",
         f"ELSE {head_or_earner} END AS r_HEAD_OR_EARNER",
     )
     conflicts = """concat_ws(';',
-            CASE WHEN f.heads > 1 THEN 'TWO_HEADS' END,
-            CASE WHEN f.earners > 1 THEN 'TWO_EARNERS' END,
-            CASE WHEN f.heads = 0 AND f.earners = 0 THEN 'NO_CANDIDATE' END,
+            CASE WHEN c.heads > 1 THEN 'TWO_HEADS' END,
+            CASE WHEN c.earners > 1 THEN 'TWO_EARNERS' END,
+            CASE WHEN c.heads = 0 AND c.earners = 0 THEN 'NO_CANDIDATE' END,
             CASE WHEN s.shared THEN 'NIK_IN_TWO_FAMILIES' END,
             CASE WHEN s.duplicate THEN 'DUPLICATE_NIK' END,
-            CASE WHEN c._errors IS NOT NULL THEN 'CANDIDATE_ROW_REJECTED' END)"""
+            CASE WHEN c.bad THEN 'CANDIDATE_ROW_REJECTED' END)"""
     fail_list = " , ".join(f"CASE WHEN starts_with(r_{c}, 'FAIL') THEN '{c}' END" for c in enabled)
     unknown_list = " , ".join(f"CASE WHEN starts_with(r_{c}, 'UNKNOWN') THEN '{c}' END" for c in enabled)
-    personal = ", c.id_dtks, c.nama, c.alamat" if options.keep_personal else ""
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE families AS
+        CREATE OR REPLACE TABLE families AS
         WITH judged AS (
-          SELECT f.no_kk, f.members, c._line AS candidate_line, coalesce(c._line, f.first_line) AS rep_line,
+          SELECT c.no_kk, c.members, c._line AS candidate_line, coalesce(c._line, c.first_line) AS rep_line,
                  c.nik AS candidate_nik, kd.code AS kode_wilayah,
                  c.lat, c.lon, sm.type AS keahlian, c.skill_text, c.rt_text AS rt, c.rw_text AS rw,
                  c.desil, c.birth_date, c.sex, c.marital_status, c.occupation, c.ready, c.prior_aid,
-                 c.is_head AS candidate_is_head, c.is_earner AS candidate_is_earner{personal},
+                 c.is_head AS candidate_is_head, c.is_earner AS candidate_is_earner,
                  {conflicts} AS conflicts,
                  {rule_cols}
-          FROM family_roles f
-          LEFT JOIN rows c ON c._line = f.candidate_line
-          LEFT JOIN known_desa kd ON kd.id = coalesce(c.desa_id, f.any_desa_id)
-          LEFT JOIN nik_conflicts s ON s.no_kk = f.no_kk
+          FROM family_candidates c
+          LEFT JOIN known_desa kd ON kd.id = coalesce(c.desa_id, c.any_desa_id)
+          LEFT JOIN nik_conflicts s ON s.no_kk = c.no_kk
           LEFT JOIN known_kecamatan kc ON kc.code = c.nik[1:6]
-          LEFT JOIN known_kabkota kk ON kk.code = f.no_kk[1:4]
+          LEFT JOIN known_kabkota kk ON kk.code = c.no_kk[1:4]
           LEFT JOIN skill_map sm ON sm.text = lower(c.skill_text)
-          LEFT JOIN active_kube_families akf ON akf.no_kk = f.no_kk
+          LEFT JOIN active_kube_families akf ON akf.no_kk = c.no_kk
         ), listed AS (
           SELECT *,
                  concat_ws(';', {fail_list}) AS failed_rules,

@@ -20,6 +20,7 @@ def test_the_engine_runs_without_django(tmp_path):
         result = screen(path, ScreeningOptions(load_ruleset("permensos-2-2019"), load_region_index(),
                                                dt.date(2026, 11, 1)))
         assert result.counts["ELIGIBLE"] == 1
+        result.close()
         loaded = sorted(m for m in sys.modules if m == "django" or m.startswith("django."))
         print("DJANGO:", loaded)
         """

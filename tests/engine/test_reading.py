@@ -90,7 +90,9 @@ def test_a_file_in_the_wrong_encoding_names_the_line(tmp_path, options):
         tmp_path / "a.csv",
         [
             person(),
-            person(no_kk="6171040101100002", nik="6171041708700003", tanggal_lahir="1970-08-17", pekerjaan="PETANI KOPÍ"),
+            person(
+                no_kk="6171040101100002", nik="6171041708700003", tanggal_lahir="1970-08-17", pekerjaan="PETANI KOPÍ"
+            ),
         ],
         encoding="latin-1",
     )
