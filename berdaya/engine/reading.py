@@ -177,6 +177,8 @@ def _read_csv(con, path: Path, layout: CsvLayout, encoding: str, view: str) -> I
     names = [f"c{i}" for i in range(len(header))]
     by_position = {c: f"c{i}" for c, i in found_idx.items()}
     duck_encoding = {"utf-8": "utf-8", "utf8": "utf-8"}.get(encoding.lower(), encoding.lower())
+    # row_number() OVER () numbers rows in file order only while insertion order is kept.
+    con.execute("SET preserve_insertion_order = true")
     # A view, not a table: the file is parsed once, by the query that reads the view. What DuckDB
     # could not read lands in `berdaya_rejects`, which finish_read() turns into rejected rows.
     delimiter_sql = delimiter.replace("'", "''")

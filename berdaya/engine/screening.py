@@ -79,8 +79,17 @@ class ScreeningResult:
     region_prefix: str | None
     counts: dict[str, int] = field(default_factory=dict)
 
-    def family_rows(self, columns: str = "*", where: str = "TRUE") -> list[dict]:
-        cursor = self.con.execute(f"SELECT {columns} FROM families WHERE {where} ORDER BY no_kk")
+    def family_rows(self, columns: str = "f.*, c.*", where: str = "TRUE") -> list[dict]:
+        """Families with their candidate's values (for explanations); for a few thousand, not millions."""
+        cursor = self.con.execute(
+            f"""
+            SELECT {columns} FROM families f
+            LEFT JOIN (SELECT _line, nik AS candidate_nik, desil, birth_date, sex, marital_status, occupation,
+                              skill_text, ready, prior_aid, is_head AS candidate_is_head,
+                              is_earner AS candidate_is_earner FROM rows) c ON c._line = f.candidate_line
+            WHERE {where} ORDER BY f.no_kk
+            """
+        )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -124,6 +133,9 @@ def connect(memory_limit: str = "1000MB", threads: int | None = None) -> duckdb.
         os.path.join(folder, "screen.duckdb"), config={"memory_limit": memory_limit, "temp_directory": folder}
     )
     _FOLDERS[id(con)] = folder
+    # Every result is ordered explicitly (ORDER BY), and every row carries its line number, so
+    # DuckDB may write tables in whatever order its threads finish.
+    con.execute("SET preserve_insertion_order = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
@@ -426,9 +438,7 @@ def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
         WITH judged AS (
           SELECT c.no_kk, c.members, c._line AS candidate_line, coalesce(c._line, c.first_line) AS rep_line,
                  c.nik AS candidate_nik, kd.code AS kode_wilayah,
-                 c.lat, c.lon, sm.type AS keahlian, c.skill_text, c.rt_text AS rt, c.rw_text AS rw,
-                 c.desil, c.birth_date, c.sex, c.marital_status, c.occupation, c.ready, c.prior_aid,
-                 c.is_head AS candidate_is_head, c.is_earner AS candidate_is_earner,
+                 c.lat, c.lon, sm.type AS keahlian, c.rt_text AS rt, c.rw_text AS rw,
                  {conflicts} AS conflicts,
                  {rule_cols}
           FROM family_candidates c
@@ -448,7 +458,7 @@ def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
                       ELSE repeat('•', length(candidate_nik)) END AS nik_masked
           FROM judged
         )
-        SELECT *, CASE
+        SELECT * EXCLUDE (candidate_nik), CASE
             WHEN conflicts <> '' THEN 'NEEDS_VERIFICATION'
             WHEN failed_rules <> '' THEN 'INELIGIBLE'
             WHEN unknown_rules <> '' THEN 'NEEDS_VERIFICATION'
