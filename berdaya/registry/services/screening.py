@@ -12,7 +12,7 @@ from django.utils import timezone
 from berdaya.core.models import User
 from berdaya.core.scoping import code_in_scope, region_q
 from berdaya.core.services import audit_record
-from berdaya.engine import RULE_CODES, ScreeningOptions, explain, explain_conflicts, load_ruleset, screen
+from berdaya.engine import RULE_CODES, RULE_TITLES, ScreeningOptions, explain, explain_conflicts, load_ruleset, screen
 from berdaya.engine.columns import CANONICAL
 from berdaya.registry.models import EligibilityDecision, EligibilityRun, Family, Person
 from berdaya.registry.services.common import default_ruleset, region_index_from_db
@@ -169,6 +169,7 @@ def _store(rows, *, ruleset, as_of, region_prefix, actor, counts) -> Eligibility
             {
                 "code": code,
                 "outcome": outcome,
+                "title": RULE_TITLES[code],
                 "text": explain(
                     code, outcome, row, ruleset=ruleset, as_of=as_of, region_prefix=region_prefix
                 ),
