@@ -100,8 +100,15 @@ def screen(
         )
         if region and region not in regions:
             _fail(f"kode wilayah --region {region!r} tidak dikenal")
-        with console.status(f"Menyaring {input.name} …", spinner="dots"):
+        with console.status(f"Menyaring {input.name} …", spinner="dots") as status:
+
+            def progress(stage: str, rows: int) -> None:
+                elapsed = time.perf_counter() - started
+                status.update(f"Menyaring {input.name}: {stage} · {rows:,} baris · {elapsed:.0f} dtk")
+
+            options.progress = progress
             result = engine_screen(input, options)
+            progress("menulis keluaran", result.counts["rows"])
             rejected_path = rejected or out.with_name(out.stem + ".rejected" + (out.suffix or ".csv"))
             result.write(out, rejected_path)
     except (InputError, RuleSetError, MappingError, RegionCodeError) as error:

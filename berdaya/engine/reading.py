@@ -203,6 +203,8 @@ class FastCsvUnavailable(Exception):
 
 # Rows per chunk handed to DuckDB: big enough for both cores to share, small enough to stay light.
 CSV_CHUNK_ROWS = 1_000_000
+# Bytes pyarrow reads at a time (one batch); a row must fit in it.
+CSV_BLOCK_BYTES = 8 << 20
 
 
 def _read_csv_arrow(con, path: Path, layout: CsvLayout, encoding: str, view: str) -> InputInfo:
@@ -240,7 +242,7 @@ def _read_csv_arrow(con, path: Path, layout: CsvLayout, encoding: str, view: str
             stream = pacsv.open_csv(
                 path,
                 read_options=pacsv.ReadOptions(
-                    skip_rows=header_index + 1, column_names=names, use_threads=False, block_size=8 << 20,
+                    skip_rows=header_index + 1, column_names=names, use_threads=False, block_size=CSV_BLOCK_BYTES,
                     encoding=encoding,
                 ),
                 parse_options=pacsv.ParseOptions(

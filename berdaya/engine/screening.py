@@ -15,7 +15,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +66,8 @@ class ScreeningOptions:
     active_kube_families: Iterable[str] = ()
     memory_limit: str = "1000MB"
     threads: int | None = None
+    # Told what is happening on a long run: progress(stage, rows read so far).
+    progress: Callable[[str, int], None] | None = None
 
 
 @dataclass
@@ -212,13 +214,20 @@ def _scan(con, info: InputInfo, options: ScreeningOptions) -> None:
     members who cannot be a candidate keep only their identifiers and roles (parsing.py).
     """
     parsed = f"({parse_sql('raw_input', ParseOptions(options.keep_personal))})"
+    report = options.progress or (lambda stage, rows: None)
+    report("membaca", 0)
+    read = 0
     for index in info.each_scan():
         if index == 0:
             con.execute(f"CREATE OR REPLACE TABLE rows AS {parsed}")
+            read = con.execute("SELECT count(*) FROM rows").fetchall()[0][0]
         else:
-            con.execute(f"INSERT INTO rows {parsed}")
+            read += con.execute(f"INSERT INTO rows {parsed}").fetchall()[0][0]
+        report("membaca", read)
     finish_read(con, info, "rows")
+    report("mencari NIK ganda", read)
     _repeated_niks(con)
+    report("menilai keluarga", read)
     _aggregate_families(con)
 
 

@@ -220,3 +220,29 @@ def test_an_unsupported_file_type_is_refused(tmp_path, options):
     path.write_text("{}", encoding="utf-8")
     with pytest.raises(InputError, match="tidak didukung"):
         screen(path, options)
+
+
+def test_a_csv_read_in_many_chunks_keeps_every_line_number_and_reports_progress(tmp_path, options, monkeypatch):
+    from berdaya.engine import reading
+
+    monkeypatch.setattr(reading, "CSV_BLOCK_BYTES", 1024)  # a few rows per pyarrow batch
+    monkeypatch.setattr(reading, "CSV_CHUNK_ROWS", 2)  # and a chunk as soon as two rows are in
+    rows = [
+        person(no_kk=f"61710401011000{i:02d}", nik=f"61710417088000{i:02d}", desil="x" if i == 7 else "2")
+        for i in range(1, 13)
+    ]
+    path = write_rows(tmp_path / "a.csv", rows)
+    with open(path, "a", encoding="utf-8", newline="") as handle:
+        handle.write("1,2,3\r\n")  # line 14: too few fields
+        handle.write(",".join(person(no_kk="6171040101100099", nik="6171041708800099").values()) + "\r\n")
+    seen = []
+    result = screen(path, ScreeningOptions(**{**options.__dict__, "progress": lambda s, n: seen.append((s, n))}))
+    try:
+        families = {f["no_kk"]: f for f in result.family_rows()}
+        rejected = result.rejected_rows()
+    finally:
+        result.close()
+    assert families["6171040101100099"]["candidate_line"] == 15
+    assert families["6171040101100012"]["candidate_line"] == 13
+    assert [(r["line"], r["reason_code"]) for r in rejected] == [(8, "BAD_DESIL"), (14, "UNREADABLE_ROW")]
+    assert seen[0] == ("membaca", 0) and ("membaca", 13) in seen and seen[-1][0] == "menilai keluarga"
