@@ -23,28 +23,10 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-FIELDS = (
-    "id_dtks",
-    "nik",
-    "no_kk",
-    "nama",
-    "jenis_kelamin",
-    "tanggal_lahir",
-    "status_kawin",
-    "hubungan_keluarga",
-    "pencari_nafkah_utama",
-    "pekerjaan",
-    "kode_wilayah",
-    "rt",
-    "rw",
-    "alamat",
-    "desil",
-    "lat",
-    "lon",
-    "keahlian",
-    "kesediaan",
-    "pernah_bantuan_kube",
-)
+from berdaya.engine.columns import CANONICAL
+
+# The canonical DTKS import columns (spec §4), in order: the engine defines them once.
+FIELDS = CANONICAL
 
 # Columns a spreadsheet must never turn into numbers.
 _IDENTIFIERS = frozenset(("id_dtks", "nik", "no_kk"))

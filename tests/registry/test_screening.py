@@ -64,3 +64,10 @@ def test_an_officer_cannot_screen_another_region(imported):
 def test_an_officer_of_another_city_finds_nothing_to_screen(imported, stranger):
     with pytest.raises(ScreeningError, match="Tidak ada keluarga"):
         eligibility_screen(actor=stranger, as_of=AS_OF)
+
+
+def test_the_registry_gives_back_every_canonical_column_in_order():
+    from berdaya.engine.columns import CANONICAL
+    from berdaya.registry.services.screening import REGISTRY_COLUMNS
+
+    assert tuple(REGISTRY_COLUMNS) == CANONICAL

@@ -32,82 +32,51 @@ def _text(value) -> str | None:
     return str(value)
 
 
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _float(value) -> str | None:
+    return repr(value) if value is not None else None  # repr: every digit, so DuckDB reads the same double
+
+
+# Canonical DTKS column -> where the registry keeps it, and how to write it back as text.
+REGISTRY_COLUMNS = {
+    "id_dtks": ("family__id_dtks", None),
+    "nik": ("nik", None),
+    "no_kk": ("family__no_kk", None),
+    "nama": ("name", None),
+    "jenis_kelamin": ("sex", None),
+    "tanggal_lahir": ("birth_date", _iso),
+    "status_kawin": ("marital_status", None),
+    "hubungan_keluarga": ("relationship", None),
+    "pencari_nafkah_utama": ("is_main_earner", _yn),
+    "pekerjaan": ("occupation", None),
+    "kode_wilayah": ("family__region_id", None),
+    "rt": ("family__rt", None),
+    "rw": ("family__rw", None),
+    "alamat": ("family__address", None),
+    "desil": ("family__desil", None),
+    "lat": ("family__lat", _float),
+    "lon": ("family__lon", _float),
+    "keahlian": ("family__skill_text", None),
+    "kesediaan": ("family__ready", _yn),
+    "pernah_bantuan_kube": ("family__prior_aid", _yn),
+}
+
+
 def registry_as_table(*, families) -> pa.Table:
     """The registry's persons as a DTKS table of text (canonical columns), as a file would give them."""
-    fields = (
-        "family__id_dtks",
-        "nik",
-        "family__no_kk",
-        "name",
-        "sex",
-        "birth_date",
-        "marital_status",
-        "relationship",
-        "is_main_earner",
-        "occupation",
-        "family__region_id",
-        "family__rt",
-        "family__rw",
-        "family__address",
-        "family__desil",
-        "family__lat",
-        "family__lon",
-        "family__skill_text",
-        "family__ready",
-        "family__prior_aid",
-    )
-    columns: dict[str, list] = {name: [] for name in CANONICAL}
+    sources = [source for source, _ in REGISTRY_COLUMNS.values()]
+    converters = [convert for _, convert in REGISTRY_COLUMNS.values()]
+    columns: list[list[str | None]] = [[] for _ in CANONICAL]
     lines: list[int] = []
     persons = Person.objects.filter(family__in=families).order_by("family__no_kk", "source_line", "id")
-    for line, row in enumerate(persons.values_list(*fields).iterator(chunk_size=5000), start=2):
-        (
-            id_dtks,
-            nik,
-            no_kk,
-            name,
-            sex,
-            birth,
-            marital,
-            relationship,
-            earner,
-            occupation,
-            region,
-            rt,
-            rw,
-            address,
-            desil,
-            lat,
-            lon,
-            skill,
-            ready,
-            prior,
-        ) = row
-        values = (
-            id_dtks,
-            nik,
-            no_kk,
-            name,
-            sex,
-            birth.isoformat() if birth else None,
-            marital,
-            relationship,
-            _yn(earner),
-            occupation,
-            region,
-            rt,
-            rw,
-            address,
-            desil,
-            repr(lat) if lat is not None else None,
-            repr(lon) if lon is not None else None,
-            skill,
-            _yn(ready),
-            _yn(prior),
-        )
-        for name_, value in zip(CANONICAL, values, strict=True):
-            columns[name_].append(_text(value))
+    for line, row in enumerate(persons.values_list(*sources).iterator(chunk_size=5000), start=2):
+        for column, convert, value in zip(columns, converters, row, strict=True):
+            column.append(_text(convert(value) if convert else value))
         lines.append(line)
-    arrays = [pa.array(columns[n], pa.string()) for n in CANONICAL] + [pa.array(lines, pa.int64())]
+    arrays = [pa.array(column, pa.string()) for column in columns] + [pa.array(lines, pa.int64())]
     return pa.Table.from_arrays(arrays, names=[*CANONICAL, "_line"])
 
 
