@@ -97,7 +97,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env_str("BERDAYA_STATIC_ROOT", str(Path.cwd() / "staticfiles")))
+# Only a served installation collects static files (BERDAYA_STATIC_ROOT + collectstatic); the demo
+# and the development server serve them from the apps through WhiteNoise's finders.
+STATIC_ROOT = Path(env_str("BERDAYA_STATIC_ROOT")) if env_str("BERDAYA_STATIC_ROOT", "") else None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
