@@ -15,7 +15,7 @@ from django.db import transaction
 
 from berdaya.core.models import AuditEvent, Region, Role, User
 from berdaya.core.services import audit_record, regions_load, user_create
-from berdaya.demo.world import generate_dtks, write_csv
+from berdaya.demo.world import generate_dtks, without_shared_niks, write_csv
 
 DEMO_PASSWORD = "berdaya-demo"
 # A fixed reference date keeps the world identical for a given seed, whatever day it is built.
@@ -72,7 +72,7 @@ def demo_build(*, seed: int = 2026, families: int = 2000, log: Callable[[str], N
     officer = User.objects.get(username="petugas")
 
     rows = generate_dtks(seed=seed, families=families, reference_date=DEMO_AS_OF)
-    rows, held_back = _without_shared_niks(rows)
+    rows, held_back = without_shared_niks(rows)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"dtks-pontianak-seed{seed}.csv"
         write_csv(rows, path)
@@ -90,16 +90,3 @@ def demo_build(*, seed: int = 2026, families: int = 2000, log: Callable[[str], N
     )
     audit_record(actor=None, action="demo.build", changes={"seed": seed, "families": families})
     return {"password": DEMO_PASSWORD, "users": [(u[0], u[3]) for u in DEMO_USERS], "seed": seed}
-
-
-def _without_shared_niks(rows: list[dict]) -> tuple[list[dict], int]:
-    """A NIK in two families refuses an import (it is reported, never guessed); the demo keeps the first."""
-    first_family: dict[str, str] = {}
-    kept, dropped = [], 0
-    for row in rows:
-        nik, no_kk = row["nik"], row["no_kk"]
-        if nik and first_family.setdefault(nik, no_kk) != no_kk:
-            dropped += 1
-            continue
-        kept.append(row)
-    return kept, dropped

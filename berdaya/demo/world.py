@@ -1475,3 +1475,16 @@ def write_xlsx(rows: Sequence[dict[str, str]], path: Path | str, *, sheet: str =
         )
     workbook.save(path)
     return path
+
+
+def without_shared_niks(rows: list[dict]) -> tuple[list[dict], int]:
+    """A NIK in two families refuses an import (it is reported, never guessed); the demo keeps the first."""
+    first_family: dict[str, str] = {}
+    kept, dropped = [], 0
+    for row in rows:
+        nik, no_kk = row["nik"], row["no_kk"]
+        if nik and first_family.setdefault(nik, no_kk) != no_kk:
+            dropped += 1
+            continue
+        kept.append(row)
+    return kept, dropped

@@ -8,15 +8,14 @@ import pytest
 from typer.testing import CliRunner
 
 from berdaya.cli import app
-from berdaya.demo.build import _without_shared_niks
-from berdaya.demo.world import generate_dtks, write_csv
+from berdaya.demo.world import generate_dtks, without_shared_niks, write_csv
 from berdaya.registry.models import Family
 from tests.conftest import PASSWORD
 
 
 @pytest.mark.parametrize("rules", ["permensos-2-2019", "kalbar-2019"])
 def test_cli_and_web_decide_the_same_for_every_family(client, officer, regions, tmp_path, rules):
-    rows, _ = _without_shared_niks(generate_dtks(seed=7, families=150))
+    rows, _ = without_shared_niks(generate_dtks(seed=7, families=150))
     source = tmp_path / "dtks.csv"
     write_csv(rows, source)
 
