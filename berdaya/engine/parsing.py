@@ -25,6 +25,8 @@ REASONS = {
     "BAD_CODE": "kode wilayah harus kode desa/kelurahan Kemendagri (61.71.04.1001 atau 6171041001)",
     "UNKNOWN_CODE": "kode wilayah tidak dikenal dalam daftar wilayah Kemendagri",
     "BAD_COORD": "koordinat harus angka desimal (lat -90..90, lon -180..180)",
+    "EXCEL_NUMBER": "NIK/No KK tersimpan sebagai angka; Excel hanya menyimpan 15 digit. Format kolom sebagai Teks "
+    "lalu isi ulang.",
 }
 
 YES = ("Y", "YA", "1", "YES", "TRUE")
@@ -39,6 +41,12 @@ MARITAL = {
     "CERAI MATI": "CERAI MATI",
 }
 SEXES = {"L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "PRIA": "L", "P": "P", "PEREMPUAN": "P", "WANITA": "P"}
+# Checked in this order to tell a blank row quickly: the first is filled on almost every real row.
+CANONICAL_FOR_EMPTY = (
+    "nik", "no_kk", "nama", "tanggal_lahir", "jenis_kelamin", "hubungan_keluarga", "kode_wilayah", "id_dtks",
+    "status_kawin", "pencari_nafkah_utama", "pekerjaan", "rt", "rw", "alamat", "desil", "lat", "lon",
+    "keahlian", "kesediaan", "pernah_bantuan_kube",
+)
 YES_NO = {**{v: "TRUE" for v in YES}, **{v: "FALSE" for v in NO}}
 
 
@@ -100,8 +108,9 @@ def parse_sql(source_view: str, options: ParseOptions) -> str:
             || split_part(replace(trim(tanggal_lahir), '/', '-'), '-', 1) AS DATE)
         END"""
     code = """CASE
-          WHEN length(kode_wilayah) = 13 THEN kode_wilayah
-          WHEN length(kode_wilayah) = 10 AND NOT contains(kode_wilayah, '.')
+          WHEN length(kode_wilayah) = 13 AND kode_wilayah[3] = '.' AND kode_wilayah[6] = '.'
+               AND kode_wilayah[9] = '.' AND NOT contains(kode_wilayah, ' ') THEN kode_wilayah
+          WHEN length(kode_wilayah) = 10 AND NOT contains(kode_wilayah, '.') AND NOT contains(kode_wilayah, ' ')
             THEN concat_ws('.', kode_wilayah[1:2], kode_wilayah[3:4], kode_wilayah[5:6], kode_wilayah[7:10])
           ELSE CASE
             WHEN regexp_full_match(translate(kode_wilayah, ' ', ''), '\\d{2}\\.\\d{2}\\.\\d{2}\\.\\d{4}')
@@ -120,6 +129,7 @@ def parse_sql(source_view: str, options: ParseOptions) -> str:
         "CASE WHEN hubungan_keluarga IS NULL OR hubungan_keluarga = '' THEN TRUE "
         "WHEN starts_with(hubungan_keluarga, ' ') THEN trim(hubungan_keluarga) = '' ELSE FALSE END"
     )
+    all_empty = " AND ".join(f"coalesce(trim({c}), '') = ''" for c in CANONICAL_FOR_EMPTY)
     decoded = f"""
       SELECT _line,
         {clean_id("nik")} AS nik,
@@ -132,7 +142,8 @@ def parse_sql(source_view: str, options: ParseOptions) -> str:
         {_decode("pencari_nafkah_utama", YES_NO, "BOOLEAN")} AS earner,
         {_decode("kesediaan", YES_NO, "BOOLEAN")} AS ready,
         {_decode("pernah_bantuan_kube", YES_NO, "BOOLEAN")} AS prior_aid,
-        TRY_CAST(desil AS TINYINT) AS desil_n,
+        CASE WHEN desil IN ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10') THEN CAST(desil AS TINYINT)
+             WHEN regexp_full_match(trim(desil), '\\d{{1,3}}') THEN CAST(trim(desil) AS SMALLINT) END AS desil_n,
         TRY_CAST(lat AS DOUBLE) AS lat_n,
         TRY_CAST(lon AS DOUBLE) AS lon_n,
         {code} AS code_n,
@@ -140,6 +151,8 @@ def parse_sql(source_view: str, options: ParseOptions) -> str:
         jenis_kelamin, tanggal_lahir, status_kawin, pencari_nafkah_utama, kesediaan, pernah_bantuan_kube,
         desil, lat, lon, kode_wilayah
       FROM {source_view}
+      -- A row with every field empty (",,,," from a spreadsheet) is layout, not data.
+      WHERE NOT ({all_empty})
     """
     # (column, condition that the present text was not readable): evaluated after the value is
     # known to be NULL, so clean rows never pay for trim().
@@ -218,6 +231,7 @@ def parse_sql(source_view: str, options: ParseOptions) -> str:
       p._line, p.nik, p.no_kk,
       p.is_head, p.role_unknown,
       coalesce(p.earner, FALSE) AS is_earner, p.earner IS NULL AS earner_unknown,
+      CASE WHEN p.earner IS NULL THEN {_present('p.pencari_nafkah_utama')} ELSE FALSE END AS earner_unreadable,
       k.id AS desa_id,
       {kept}
       {personal},

@@ -40,6 +40,10 @@ class InputInfo:
     structural_rejects: list[tuple[int, str, str, str]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     encoding: str = "utf-8"
+    # Lines not in `rows` at all (CSV lines that could not be split), for the row count.
+    rows_skipped: int = 0
+    # Values the reader refused inside rows it kept: (line, canonical column, value, reason code).
+    row_errors: list[tuple[int, str, str, str]] = field(default_factory=list)
     # For inputs read in chunks (CSV): a generator that puts each chunk behind the view in turn.
     scans: Callable[[], Iterator[None]] | None = None
     finish: Callable[[], None] | None = None
@@ -228,10 +232,15 @@ def _read_csv_arrow(con, path: Path, layout: CsvLayout, encoding: str, view: str
     info.header = header
     info.encoding = encoding
     invalid: dict[int, tuple[int, str, str, str]] = {}
+    blank: set[int] = set()
     needed = sorted(set(by_position.values()), key=lambda c: int(c[1:]))
     schema = pa.schema([pa.field(n, pa.string()) for n in needed] + [pa.field("_line", pa.int64())])
 
     def on_invalid(row) -> str:
+        # A blank line still takes a line number; it is skipped without a report.
+        if not (row.text or "").strip():
+            blank.add(row.number)
+            return "skip"
         too_few = row.actual_columns < row.expected_columns
         reason = "jumlah kolom kurang dari judul" if too_few else "jumlah kolom lebih dari judul"
         invalid[row.number] = (row.number, "", (row.text or "").strip()[:200], reason)
@@ -246,7 +255,8 @@ def _read_csv_arrow(con, path: Path, layout: CsvLayout, encoding: str, view: str
                     encoding=encoding,
                 ),
                 parse_options=pacsv.ParseOptions(
-                    delimiter=layout.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                    delimiter=layout.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid,
+                    ignore_empty_lines=False,
                 ),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=needed, column_types={n: pa.string() for n in needed}
@@ -257,7 +267,7 @@ def _read_csv_arrow(con, path: Path, layout: CsvLayout, encoding: str, view: str
                 count = batch.num_rows
                 lines = np.arange(next_line, next_line + count, dtype=np.int64)
                 # Skipped invalid lines inside this batch push the following rows down.
-                for bad_line in sorted(n for n in invalid if n >= next_line):
+                for bad_line in sorted(n for n in (*invalid, *blank) if n >= next_line):
                     if count and bad_line <= lines[-1]:
                         lines[lines >= bad_line] += 1
                 if count:
@@ -285,6 +295,7 @@ def _read_csv_arrow(con, path: Path, layout: CsvLayout, encoding: str, view: str
 
     def finish() -> None:
         info.structural_rejects = sorted(invalid.values())
+        info.rows_skipped = len(invalid)
 
     info.scans = scans
     info.finish = finish
@@ -333,6 +344,7 @@ def _finish_csv(con, info: InputInfo, table: str) -> None:
             "UNQUOTED VALUE": "tanda petik tidak seimbang",
         }.get(error_type, f"baris tidak dapat dibaca ({error_type.lower()})")
         info.structural_rejects.append((int(line), "", (text or "").strip()[:200], reason))
+    info.rows_skipped = len(rejects)
     if rejects:
         # Good rows were numbered as if the rejected lines were not there: put them back in place.
         first = info.header_line + 1
@@ -413,12 +425,14 @@ def _read_arrow(con, table: pa.Table, mapping, view: str, *, path: str, kind: st
         f"CREATE OR REPLACE VIEW {view} AS SELECT {_select_list(found)}, _line FROM berdaya_arrow_input"
     )
     header_line = int(table.schema.metadata.get(b"header_line", b"1")) if table.schema.metadata else 1
-    rejects = []
+    row_errors = []
     if table.schema.metadata and b"rejects" in table.schema.metadata:
         import json
 
-        rejects = [tuple(r) for r in json.loads(table.schema.metadata[b"rejects"])]
-    return InputInfo(path, kind, header_line, found, missing_optional, rejects)
+        row_errors = [tuple(r) for r in json.loads(table.schema.metadata[b"rejects"])]
+    info = InputInfo(path, kind, header_line, found, missing_optional)
+    info.row_errors = row_errors
+    return info
 
 
 def xlsx_to_arrow(path: Path, mapping: dict[str, str] | None = None) -> pa.Table:
@@ -438,6 +452,8 @@ def xlsx_to_arrow(path: Path, mapping: dict[str, str] | None = None) -> pa.Table
         raise InputError(f"berkas XLSX tidak dapat dibuka: {error}", path=str(path)) from error
     try:
         sheet = workbook.worksheets[0]
+        # Some exporters write a stale <dimension>; read-only mode would stop there and drop rows.
+        sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True)
         preview_raw: list[tuple] = []
         for row in rows:
@@ -467,15 +483,8 @@ def xlsx_to_arrow(path: Path, mapping: dict[str, str] | None = None) -> pa.Table
                 return  # blank rows in a spreadsheet are layout, not data
             for i in id_columns:
                 if isinstance(cells[i], int | float) and not isinstance(cells[i], bool):
-                    rejects.append(
-                        (
-                            excel_row,
-                            header[i],
-                            _cell_text(cells[i]),
-                            "NIK/No KK tersimpan sebagai angka; Excel hanya menyimpan 15 digit. "
-                            "Format kolom sebagai Teks lalu isi ulang.",
-                        )
-                    )
+                    canonical = (mapping or {}).get(normalize_header(header[i]), normalize_header(header[i]))
+                    rejects.append((excel_row, canonical, _cell_text(cells[i]), "EXCEL_NUMBER"))
                     cells[i] = None
             for i in range(width):
                 columns[i].append(_cell_text(cells[i]) if cells[i] is not None else None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
@@ -36,6 +37,8 @@ CONFLICTS = {
     "NIK_IN_TWO_FAMILIES": "NIK anggota keluarga ini juga tercatat di keluarga lain",
     "DUPLICATE_NIK": "NIK yang sama muncul dua kali dalam keluarga ini",
     "CANDIDATE_ROW_REJECTED": "baris kandidat tidak dapat dibaca sepenuhnya",
+    # An unreadable "main earner" flag might hide the real candidate: never guess around it.
+    "EARNER_FLAG_UNREADABLE": "penanda pencari nafkah utama salah satu anggota tidak terbaca",
 }
 OUTPUT_COLUMNS = (
     "no_kk",
@@ -198,9 +201,7 @@ def _screen(source, options: ScreeningOptions, con) -> ScreeningResult:
     counts = dict(con.execute("SELECT decision, count(*) FROM families GROUP BY decision").fetchall())
     counts = {d: int(counts.get(d, 0)) for d in DECISIONS}
     counts["families"] = sum(counts[d] for d in DECISIONS)
-    counts["rows"] = int(con.execute("SELECT coalesce(sum(members), 0) FROM fam").fetchone()[0]) + len(
-        info.structural_rejects
-    )
+    counts["rows"] = int(con.execute("SELECT coalesce(sum(members), 0) FROM fam").fetchone()[0]) + info.rows_skipped
     counts["rejected_rows"] = int(con.execute("SELECT count(DISTINCT line) FROM rejected").fetchone()[0])
     counts["conflicts"] = int(con.execute("SELECT count(*) FROM families WHERE conflicts <> ''").fetchone()[0])
     return ScreeningResult(con, info, options.ruleset, options.as_of, options.region_prefix, counts)
@@ -225,6 +226,13 @@ def _scan(con, info: InputInfo, options: ScreeningOptions) -> None:
             read += con.execute(f"INSERT INTO rows {parsed}").fetchall()[0][0]
         report("membaca", read)
     finish_read(con, info, "rows")
+    for line, column, value, code in info.row_errors:
+        # The reader refused a value inside a row it kept (an XLSX NIK stored as a number).
+        con.execute(
+            "UPDATE rows SET _errors = list_append(coalesce(_errors, []), {'column': ?, 'value': ?, 'reason': ?}) "
+            "WHERE _line = ?",
+            [column, value, code, line],
+        )
     report("mencari NIK ganda", read)
     _repeated_niks(con)
     report("menilai keluarga", read)
@@ -273,6 +281,7 @@ def _aggregate_families(con) -> None:
                bool_and(role_unknown AND earner_unknown) AS roles_unknown,
                min(desa_id) AS any_desa_id,
                min(_line) AS first_line,
+               bool_or(earner_unreadable) AS earner_unreadable,
                arg_min(_line, CASE WHEN is_earner THEN 0 ELSE 1 END * 1000000000000 + _line)
                  FILTER (WHERE is_head OR is_earner) AS candidate_line
         FROM rows
@@ -359,7 +368,9 @@ def _rule_sql(ruleset: RuleSet, as_of: dt.date, region_prefix: str | None) -> di
         WHEN length(c.no_kk) <> 16 THEN 'FAIL:LENGTH'
         WHEN kk.code IS NULL THEN 'FAIL:REGION'
         ELSE 'PASS' END"""
-    terms = "|".join(t.replace(" ", "\\s+") for t in ruleset.state_employee_terms) or "(?!)"
+    terms = "|".join(
+        "\\s+".join(re.escape(word) for word in term.split()) for term in ruleset.state_employee_terms
+    ).replace("'", "''") or "(?!)"
     none_values = ", ".join("'" + v.replace("'", "''") + "'" for v in ruleset.skill_none_values) or "NULL"
     if region_prefix:
         prefix = normalize_code(region_prefix)
@@ -382,7 +393,7 @@ def _rule_sql(ruleset: RuleSet, as_of: dt.date, region_prefix: str | None) -> di
         "RESIDENT": resident,
         "READY": "CASE WHEN c.ready IS NULL THEN 'UNKNOWN:EMPTY' WHEN c.ready THEN 'PASS' ELSE 'FAIL' END",
         "SKILL": f"""CASE WHEN c.skill_text IS NULL THEN 'UNKNOWN:EMPTY'
-            WHEN lower(c.skill_text) IN ({none_values}) THEN 'FAIL'
+            WHEN regexp_replace(lower(trim(c.skill_text)), '\\s+', ' ', 'g') IN ({none_values}) THEN 'FAIL'
             WHEN sm.type IS NOT NULL THEN 'PASS' ELSE 'UNKNOWN:UNRECOGNISED' END""",
         "NOT_STATE_EMPLOYEE": f"""CASE WHEN c.occupation IS NULL THEN 'UNKNOWN:EMPTY'
             WHEN regexp_matches(upper(c.occupation), '\\b({terms})\\b') THEN 'FAIL' ELSE 'PASS' END""",
@@ -407,6 +418,7 @@ def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
         """
         CREATE OR REPLACE VIEW family_candidates AS
         SELECT f.no_kk, f.members, f.heads, f.earners, f.roles_unknown, f.any_desa_id, f.first_line,
+               f.earner_unreadable,
                r._line, r.nik, r.sex, r.birth_date, r.marital_status, r.occupation, r.desa_id, r.desil, r.lat,
                r.lon, r.skill_text, r.ready, r.prior_aid, r.rt_text, r.rw_text, r.is_head, r.is_earner,
                r._errors IS NOT NULL AS bad
@@ -417,8 +429,10 @@ def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
     )
     rules = _rule_sql(ruleset, options.as_of, options.region_prefix)
     enabled = ruleset.enabled_codes
+    # Rules that need no candidate: the No KK itself, the roles, and RESIDENT when no region is set.
+    family_level = "'KK_VALID', 'HEAD_OR_EARNER'" + ("" if options.region_prefix else ", 'RESIDENT'")
     rule_cols = ",\n".join(
-        f"CASE WHEN c._line IS NULL AND '{code}' NOT IN ('KK_VALID', 'HEAD_OR_EARNER') THEN 'UNKNOWN:NO_CANDIDATE' "
+        f"CASE WHEN c._line IS NULL AND '{code}' NOT IN ({family_level}) THEN 'UNKNOWN:NO_CANDIDATE' "
         f"ELSE {rules[code]} END AS r_{code}"
         if code in enabled
         else f"CAST(NULL AS VARCHAR) AS r_{code}"
@@ -438,7 +452,8 @@ def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
             CASE WHEN c.heads = 0 AND c.earners = 0 THEN 'NO_CANDIDATE' END,
             CASE WHEN s.shared THEN 'NIK_IN_TWO_FAMILIES' END,
             CASE WHEN s.duplicate THEN 'DUPLICATE_NIK' END,
-            CASE WHEN c.bad THEN 'CANDIDATE_ROW_REJECTED' END)"""
+            CASE WHEN c.bad THEN 'CANDIDATE_ROW_REJECTED' END,
+            CASE WHEN c.earner_unreadable THEN 'EARNER_FLAG_UNREADABLE' END)"""
     fail_list = " , ".join(f"CASE WHEN starts_with(r_{c}, 'FAIL') THEN '{c}' END" for c in enabled)
     unknown_list = " , ".join(f"CASE WHEN starts_with(r_{c}, 'UNKNOWN') THEN '{c}' END" for c in enabled)
     con.execute(
@@ -455,7 +470,7 @@ def _build_families(con, ruleset: RuleSet, options: ScreeningOptions) -> None:
           LEFT JOIN nik_conflicts s ON s.no_kk = c.no_kk
           LEFT JOIN known_kecamatan kc ON kc.code = c.nik[1:6]
           LEFT JOIN known_kabkota kk ON kk.code = c.no_kk[1:4]
-          LEFT JOIN skill_map sm ON sm.text = lower(c.skill_text)
+          LEFT JOIN skill_map sm ON sm.text = regexp_replace(lower(trim(c.skill_text)), '\\s+', ' ', 'g')
           LEFT JOIN active_kube_families akf ON akf.no_kk = c.no_kk
         ), listed AS (
           SELECT *,

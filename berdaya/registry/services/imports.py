@@ -98,7 +98,13 @@ def dtks_import(
         batch.error = str(error)
         return _finish(batch, actor)
     try:
-        problems = result.rejected_rows() + _blocking_conflicts(result) + _out_of_scope(result, actor)
+        problems = (
+            result.rejected_rows()
+            + _blocking_conflicts(result)
+            + _out_of_scope(result, actor)
+            + _unplaceable(result)
+            + _too_long(result)
+        )
         problems.sort(key=lambda p: (p["line"] or 0, p["column"] or ""))
         batch.problems = problems
         batch.counts = {
@@ -165,6 +171,32 @@ def _out_of_scope(result, actor: User | None) -> list[dict]:
         for line, code in rows
         if not code_in_scope(actor, code)
     ]
+
+
+def _unplaceable(result) -> list[dict]:
+    """A family without a region would be invisible to every officer: refuse rather than lose it."""
+    rows = result.con.execute("SELECT rep_line, no_kk FROM families WHERE kode_wilayah IS NULL").fetchall()
+    return [
+        _problem(line, "kode_wilayah", "", "MISSING_REGION", "kode wilayah kosong: keluarga tidak dapat ditempatkan")
+        for line, _ in rows
+    ]
+
+
+# What the registry can hold (see models); longer values are refused, never cut.
+MAX_LENGTHS = {"nik": 32, "no_kk": 32, "id_dtks": 40, "rt_text": 8, "rw_text": 8}
+COLUMN_NAMES = {"rt_text": "rt", "rw_text": "rw"}
+
+
+def _too_long(result) -> list[dict]:
+    problems = []
+    for column, limit in MAX_LENGTHS.items():
+        rows = result.con.execute(f"SELECT _line, {column} FROM rows WHERE length({column}) > {limit}").fetchall()
+        problems += [
+            _problem(line, COLUMN_NAMES.get(column, column), str(value)[:60], "TOO_LONG",
+                     f"lebih dari {limit} karakter")
+            for line, value in rows
+        ]
+    return problems
 
 
 def _family_values(row: dict) -> dict:
@@ -249,20 +281,25 @@ def _apply(batch: ImportBatch, result, actor: User | None) -> ImportBatch:
 
     niks = [r["nik"] for r in person_rows if r["nik"]]
     by_nik = {p.nik: p for p in Person.objects.select_for_update().filter(nik__in=niks)}
-    # Persons without a NIK are matched by family, name and birth date.
-    unkeyed = {
-        (p.family_id, p.name, p.birth_date): p
-        for p in Person.objects.filter(nik__isnull=True, family_id__in=list(family_ids.values()))
-    }
+    # Persons stored without a NIK are matched by family, name and birth date, one record to one row
+    # (two such members with the same name stay two); a row that now has a NIK may claim one too.
+    unkeyed: dict[tuple, list[Person]] = {}
+    for p in Person.objects.filter(nik__isnull=True, family_id__in=list(family_ids.values())).order_by("id"):
+        unkeyed.setdefault((p.family_id, p.name, p.birth_date), []).append(p)
     new_persons, updated_persons, seen_ids = [], [], set()
     for row in person_rows:
         values = {"family_id": family_ids[row["no_kk"]], **_person_values(row)}
-        key = row["nik"] or f"{row['no_kk']}/{values['name']}"
-        person = (
-            by_nik.get(row["nik"])
-            if row["nik"]
-            else unkeyed.get((values["family_id"], values["name"], values["birth_date"]))
-        )
+        key = (row["nik"] or f"{row['no_kk']}/{values['name']}")[:40]
+        person = by_nik.get(row["nik"]) if row["nik"] else None
+        if person is None:
+            candidates = unkeyed.get((values["family_id"], values["name"], values["birth_date"]), [])
+            person = candidates.pop(0) if candidates else None
+            if person is not None and row["nik"]:
+                changes.append(
+                    ImportChange(batch=batch, entity="person", key=key, action="updated",
+                                 changes={"nik": [None, mask_id(row["nik"])]})
+                )
+                person.nik = row["nik"]
         if person is None:
             new_persons.append(Person(nik=row["nik"], **values))
             changes.append(ImportChange(batch=batch, entity="person", key=key, action="created"))
@@ -284,14 +321,14 @@ def _apply(batch: ImportBatch, result, actor: User | None) -> ImportBatch:
             ImportChange(
                 batch=batch,
                 entity="person",
-                key=person.nik or person.name,
+                key=(person.nik or person.name)[:40],
                 action="left",
                 changes={"family_id": [person.family_id, None]},
             )
         )
     left.update(family=None)
     if updated_persons:
-        Person.objects.bulk_update(updated_persons, PERSON_FIELDS, batch_size=2000)
+        Person.objects.bulk_update(updated_persons, (*PERSON_FIELDS, "nik"), batch_size=2000)
     Person.objects.bulk_create(new_persons, batch_size=2000)
     ImportChange.objects.bulk_create(changes, batch_size=5000)
 

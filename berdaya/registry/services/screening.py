@@ -14,6 +14,7 @@ from berdaya.core.scoping import code_in_scope, region_q
 from berdaya.core.services import audit_record
 from berdaya.engine import RULE_CODES, RULE_TITLES, ScreeningOptions, explain, explain_conflicts, load_ruleset, screen
 from berdaya.engine.columns import CANONICAL
+from berdaya.engine.regions import RegionCodeError, normalize_code
 from berdaya.registry.models import EligibilityDecision, EligibilityRun, Family, Person
 from berdaya.registry.services.common import default_ruleset, region_index_from_db
 
@@ -98,6 +99,10 @@ def eligibility_screen(
     if actor is not None:
         families = families.filter(region_q(actor, "region"))
     if region_prefix:
+        try:
+            region_prefix = normalize_code(region_prefix)
+        except RegionCodeError as error:
+            raise ScreeningError(f"Kode wilayah {region_prefix!r} bukan kode Kemendagri.") from error
         if actor is not None and not code_in_scope(actor, region_prefix):
             raise ScreeningError(f"Wilayah {region_prefix} di luar wilayah Anda.")
         families = families.filter(Q(region=region_prefix) | Q(region__code__startswith=region_prefix + "."))
@@ -115,12 +120,13 @@ def eligibility_screen(
     finally:
         result.close()
     return _store(
-        rows, ruleset=ruleset, as_of=as_of, region_prefix=region_prefix, actor=actor, counts=result.counts
+        rows, ruleset=ruleset, as_of=as_of, region_prefix=region_prefix, actor=actor, counts=result.counts,
+        families=families,
     )
 
 
 @transaction.atomic
-def _store(rows, *, ruleset, as_of, region_prefix, actor, counts) -> EligibilityRun:
+def _store(rows, *, ruleset, as_of, region_prefix, actor, counts, families) -> EligibilityRun:
     run = EligibilityRun.objects.create(
         ruleset_name=ruleset.name,
         ruleset_version=ruleset.version,
@@ -166,6 +172,11 @@ def _store(rows, *, ruleset, as_of, region_prefix, actor, counts) -> Eligibility
     latest = dict(EligibilityDecision.objects.filter(run=run).values_list("family_id", "id"))
     updates = [Family(id=fid, latest_decision_id=did) for fid, did in latest.items()]
     Family.objects.bulk_update(updates, ["latest_decision_id"], batch_size=2000)
+    # A family whose members have all left has no one to judge: its old decision no longer holds.
+    emptied = families.exclude(id__in=list(latest)).exclude(latest_decision__isnull=True).update(latest_decision=None)
+    if emptied:
+        run.counts = {**run.counts, "without_members": emptied}
+        run.save(update_fields=["counts"])
     audit_record(
         actor=actor,
         action="registry.screen",
