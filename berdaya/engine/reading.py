@@ -71,7 +71,7 @@ def read_input(
     """Create the DuckDB view `view` with one VARCHAR column per canonical column and `_line`.
 
     Absent optional columns are NULL. Raises InputError for a file that cannot be used at all.
-    Before each query that scans the view, call `info.before_scan()` (a CSV stream is read once).
+    Scan it through `info.each_scan()`: a CSV is put behind the view one chunk at a time.
     `fast_csv=False` reads CSV with DuckDB's own reader, which is slower but names the line of an
     encoding error; screen() falls back to it when the fast reader stops.
     """
@@ -306,18 +306,16 @@ def _read_csv_arrow(con, path: Path, layout: CsvLayout, encoding: str, view: str
     return info
 
 
-def finish_read(con, info: InputInfo, table: str | None) -> None:
+def finish_read(con, info: InputInfo, table: str) -> None:
     """After the scan: report lines that could not be read, restore line numbers, refuse empty input.
 
-    `table` holds the scanned rows with `_line`, or is None when the rows were only aggregated
-    (then `fam` counts them). Raises InputError for a wrong encoding.
+    `table` holds the scanned rows with `_line`. Raises InputError for a wrong encoding.
     """
     if info.finish is not None:
         info.finish()
-    elif info.kind == "csv" and table is not None:
+    elif info.kind == "csv":
         _finish_csv(con, info, table)
-    counted = f"SELECT count(*) FROM {table}" if table else "SELECT coalesce(sum(members), 0) FROM fam"
-    if not info.structural_rejects and con.execute(counted).fetchone()[0] == 0:
+    if not info.structural_rejects and con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0:
         raise InputError("berkas hanya berisi judul kolom, tanpa baris data", path=info.path)
 
 
