@@ -130,6 +130,41 @@ def screen(
     typer.echo(json.dumps({**counts, "seconds": round(seconds, 3)}))
 
 
+@app.command("form-groups")
+def form_groups_command(
+    input: Annotated[Path, typer.Argument(help="Keluaran `berdaya screen` atau CSV/Parquet keluarga.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder keluaran.")],
+    rules: Annotated[str, typer.Option("--rules", help="Perangkat aturan (ukuran kelompok).")] = "permensos-2-2019",
+    target: Annotated[int | None, typer.Option("--target", help="Ukuran sasaran kelompok.")] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Proses paralel.")] = 1,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Detik per strata untuk MIP.")] = 10.0,
+) -> None:
+    """Propose KUBEs from eligible families: groups.csv, members.csv, unplaced.csv, summary.json."""
+    import resource
+
+    from berdaya.engine import RuleSetError, load_ruleset
+    from berdaya.engine.grouping.formation import GroupingOptions, form_groups
+    from berdaya.engine.grouping.io import GroupingInputError, read_families, write_result
+
+    try:
+        ruleset = load_ruleset(rules)
+        families, skipped = read_families(input)
+    except (RuleSetError, GroupingInputError) as error:
+        _fail(str(error))
+        return
+    options = GroupingOptions(
+        size_min=ruleset.group_size_min, size_max=ruleset.group_size_max, target=target or ruleset.group_target,
+        seed=seed, time_limit=time_limit,
+    )
+    typer.echo(f"Membentuk kelompok dari {len(families):,} keluarga layak ({skipped:,} lain dilewati) …", err=True)
+    result = form_groups(families, options, workers=workers)
+    result.summary["rules"] = f"{ruleset.name}@{ruleset.version}"
+    result.summary["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    write_result(result, out)
+    typer.echo(json.dumps(result.summary, ensure_ascii=False))
+
+
 @app.command()
 def migrate() -> None:
     """Create or update the database tables."""
