@@ -157,8 +157,16 @@ def form_groups_command(
         size_min=ruleset.group_size_min, size_max=ruleset.group_size_max, target=target or ruleset.group_target,
         seed=seed, time_limit=time_limit,
     )
-    typer.echo(f"Membentuk kelompok dari {len(families):,} keluarga layak ({skipped:,} lain dilewati) …", err=True)
-    result = form_groups(families, options, workers=workers)
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    console.print(f"Membentuk kelompok dari {len(families):,} keluarga layak ({skipped:,} lain dilewati) …")
+    with console.status("Menyusun strata …") as status:
+
+        def progress(done: int, total: int) -> None:
+            status.update(f"Strata selesai: {done:,} dari {total:,}")
+
+        result = form_groups(families, options, workers=workers, progress=progress)
     result.summary["rules"] = f"{ruleset.name}@{ruleset.version}"
     result.summary["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     write_result(result, out)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,11 +70,19 @@ def _solve(xy: np.ndarray, k: int, options: GroupingOptions) -> tuple:
 
 
 def form_groups(
-    families: Sequence[dict], options: GroupingOptions, *, executor: Executor | None = None, workers: int = 1
+    families: Sequence[dict],
+    options: GroupingOptions,
+    *,
+    executor: Executor | None = None,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> GroupingResult:
     """Propose KUBEs for `families` (dicts with no_kk, kode_wilayah, lat, lon, keahlian, rt, rw).
 
-    Every family appears once, in a group or unplaced with a reason. Deterministic for a seed.
+    Every family appears once, in a group or unplaced with a reason. Deterministic for a seed,
+    whatever the executor. `executor` is any `concurrent.futures.Executor` (a Dask client's
+    `get_executor()` spreads a national run over a cluster); without one, `workers > 1` starts a
+    process pool. `progress(done, total)` is told after each stratum.
     """
     started = time.perf_counter()
     result = GroupingResult()
@@ -109,7 +117,7 @@ def form_groups(
             tasks.append((stratum, positions[rows], rows))
         leftovers[village] = (rest, positions, row_of, proxy)
 
-    solutions = _run(tasks, options, executor, workers)
+    solutions = _run(tasks, options, executor, workers, progress or (lambda done, total: None))
     village_groups: dict[str, list[dict]] = {}
     bound_total, bound_covered = 0.0, True
     for (stratum, xy, _rows), (assignment, medoids, _objective, bound, optimal) in zip(tasks, solutions, strict=True):
@@ -161,15 +169,24 @@ def form_groups(
     return result
 
 
-def _run(tasks, options, executor, workers) -> list[tuple]:
-    if executor is not None:
-        futures = [executor.submit(_solve, xy, stratum.k, options) for stratum, xy, _ in tasks]
+def _run(tasks, options, executor, workers, progress) -> list[tuple]:
+    total = len(tasks)
+    if executor is None and (workers <= 1 or total <= 1):
+        solutions = []
+        for done, (stratum, xy, _) in enumerate(tasks, start=1):
+            solutions.append(_solve(xy, stratum.k, options))
+            progress(done, total)
+        return solutions
+    pool = executor or ProcessPoolExecutor(max_workers=workers)
+    try:
+        futures = [pool.submit(_solve, xy, stratum.k, options) for stratum, xy, _ in tasks]
+        for done, _future in enumerate(as_completed(futures), start=1):
+            progress(done, total)
+        # Results are taken in submission order, so the proposal does not depend on who finished first.
         return [future.result() for future in futures]
-    if workers > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_solve, xy, stratum.k, options) for stratum, xy, _ in tasks]
-            return [future.result() for future in futures]
-    return [_solve(xy, stratum.k, options) for stratum, xy, _ in tasks]
+    finally:
+        if executor is None:
+            pool.shutdown()
 
 
 def _unplaced(family: dict, code: str) -> dict:

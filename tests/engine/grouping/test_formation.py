@@ -117,3 +117,22 @@ def test_the_summary_reports_distances_and_a_lower_bound_on_small_strata():
 def test_group_count_follows_the_spec_formula():
     assert [group_count(n, target=10, size_min=5, size_max=20) for n in (4, 5, 15, 25, 101)] == [0, 1, 2, 3, 10]
     assert group_count(11, target=10, size_min=5, size_max=10) == 2  # at least ceil(11 / 10)
+
+
+def test_any_executor_gives_the_same_proposal_and_progress_reaches_the_end():
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = families(12, 200)
+    options = GroupingOptions(size_min=5, size_max=20, seed=2)
+    inline = form_groups(rows, options)
+    seen = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pooled = form_groups(rows, options, executor=pool, progress=lambda done, total: seen.append((done, total)))
+    assert pooled.groups == inline.groups and pooled.members == inline.members
+    assert seen[-1][0] == seen[-1][1] == inline.summary["strata"]
+
+
+def test_a_process_pool_gives_the_same_proposal():
+    rows = families(13, 150)
+    options = GroupingOptions(size_min=5, size_max=20, seed=3)
+    assert form_groups(rows, options, workers=2).members == form_groups(rows, options).members
