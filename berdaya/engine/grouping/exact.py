@@ -113,7 +113,7 @@ def solve_exact(
     started = time.perf_counter()
     xy = _as_points(xy)
     n = len(xy)
-    _check_feasible(n, k, size_min, size_max)
+    check_feasible(n, k, size_min, size_max)
     if warm_start is not None:
         _check_warm_start(warm_start, n, k, size_min, size_max)
 
@@ -169,7 +169,7 @@ def lower_bound_lp(xy: np.ndarray, k: int, size_min: int, size_max: int, time_li
     """
     xy = _as_points(xy)
     n = len(xy)
-    _check_feasible(n, k, size_min, size_max)
+    check_feasible(n, k, size_min, size_max)
     cost, constraints = _model(xy, k, size_min, size_max)
     eq, ub = constraints
     # linprog wants A_ub x <= b_ub and A_eq x == b_eq; the ranged rows of `ub` are all "<= 0" or ">= 0".
@@ -199,7 +199,13 @@ def _as_points(xy: np.ndarray) -> np.ndarray:
     return points
 
 
-def _check_feasible(n: int, k: int, size_min: int, size_max: int) -> None:
+def check_feasible(n: int, k: int, size_min: int, size_max: int) -> None:
+    """Raise ValueError, saying why, when n points cannot make k groups of size_min..size_max.
+
+    Shared by the exact solver and the heuristic, so both refuse the same strata with the same words.
+    """
+    if n < 1:
+        raise ValueError("cannot form groups from zero points")
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     if size_min < 1:
@@ -207,9 +213,9 @@ def _check_feasible(n: int, k: int, size_min: int, size_max: int) -> None:
     if size_max < size_min:
         raise ValueError(f"size_max ({size_max}) is below size_min ({size_min})")
     if k * size_min > n:
-        raise ValueError(f"{k} groups of at least {size_min} need {k * size_min} points, only {n} given")
+        raise ValueError(f"infeasible: {k} groups of at least {size_min} need {k * size_min} points, only {n} given")
     if k * size_max < n:
-        raise ValueError(f"{k} groups of at most {size_max} hold {k * size_max} points, {n} given")
+        raise ValueError(f"infeasible: {k} groups of at most {size_max} hold {k * size_max} points, {n} given")
 
 
 def _check_warm_start(warm: Solution, n: int, k: int, size_min: int, size_max: int) -> None:

@@ -30,7 +30,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 from scipy.spatial import cKDTree
 
-from berdaya.engine.grouping.exact import Solution
+from berdaya.engine.grouping.exact import Solution, check_feasible
 
 # Flow costs are integers: decimetres keep rounding far below what matters for a meeting place.
 _COST_SCALE = 10.0
@@ -87,7 +87,7 @@ def solve_heuristic(
         raise ValueError("xy contains NaN or infinite coordinates")
     n = xy.shape[0]
     size_min_eff = max(int(size_min), 1)
-    _check_feasible(n, k, size_min_eff, size_max)
+    check_feasible(n, k, size_min_eff, size_max)
 
     search = _Search(xy, k, size_min_eff, int(size_max), deadline)
     starts = [_hilbert_labels(xy, k)]
@@ -110,19 +110,6 @@ def solve_heuristic(
         optimal=False,
         seconds=time.perf_counter() - started,
     )
-
-
-def _check_feasible(n: int, k: int, size_min: int, size_max: int) -> None:
-    if n < 1:
-        raise ValueError("cannot form groups from zero points")
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
-    if size_max < size_min:
-        raise ValueError(f"size_max ({size_max}) is below size_min ({size_min})")
-    if k * size_min > n:
-        raise ValueError(f"infeasible: {k} groups of at least {size_min} need {k * size_min} points, only {n} given")
-    if k * size_max < n:
-        raise ValueError(f"infeasible: {k} groups of at most {size_max} hold {k * size_max} points, {n} given")
 
 
 def _hilbert_labels(xy: np.ndarray, k: int) -> np.ndarray:
