@@ -477,3 +477,11 @@ def test_the_family_list_runs_the_same_number_of_queries_for_5_or_60_families(of
 
     assert (shown_small, shown_large) == (5, 50)  # one full page of badges
     assert large == small
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_bahasa_indonesia_until_the_user_chooses(client):
+    page = client.get("/masuk/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Masuk ke Berdaya" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Sign in to Berdaya" in client.get("/masuk/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
