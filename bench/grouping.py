@@ -39,7 +39,6 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -50,6 +49,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+# Run as a script (python bench/NAME.py): its folder is on sys.path.
+from machine import machine_info as shared_machine_info  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -471,38 +473,9 @@ def _maxrss_mb(value: int) -> float:
 
 
 def machine_info() -> dict[str, Any]:
-    def version(package: str) -> str | None:
-        try:
-            return importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            return None
-
-    def lines(path: str) -> list[str]:
-        try:
-            return Path(path).read_text(encoding="utf-8").splitlines()
-        except OSError:
-            return []
-
-    cpu = next(
-        (ln.split(":", 1)[1].strip() for ln in lines("/proc/cpuinfo") if ln.startswith("model name")),
-        platform.processor(),
+    return shared_machine_info(
+        {"numpy": "numpy", "scipy": "scipy", "ortools": "ortools", "k_means_constrained": "k-means-constrained"}
     )
-    mem_kb = next((int(ln.split()[1]) for ln in lines("/proc/meminfo") if ln.startswith("MemTotal")), 0)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "berdaya"], cwd=REPO, capture_output=True, text=True)
-    return {
-        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "cpu": cpu,
-        "memory_gb": round(mem_kb / 2**20, 1),
-        "python": platform.python_version(),
-        "numpy": version("numpy"),
-        "scipy": version("scipy"),
-        "ortools": version("ortools"),
-        "k_means_constrained": version("k-means-constrained"),
-        "berdaya_commit": commit.stdout.strip() if commit.returncode == 0 else None,
-        "berdaya_uncommitted_changes": bool(dirty.stdout.strip()) if dirty.returncode == 0 else None,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-    }
 
 
 # ---------------------------------------------------------------------------

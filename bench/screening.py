@@ -33,7 +33,6 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import platform
 import re
 import resource
 import statistics
@@ -45,6 +44,9 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+# Run as a script (python bench/NAME.py): its folder is on sys.path.
+from machine import machine_info as shared_machine_info  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -608,42 +610,7 @@ def ensure_inputs(workdir: Path, n: int, seed: int) -> tuple[dict[str, Path], di
 
 
 def machine_info() -> dict[str, Any]:
-    """What the figures were measured on."""
-
-    def version(package: str) -> str | None:
-        try:
-            return importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            return None
-
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in _read_lines("/proc/cpuinfo") if line.startswith("model name")),
-        platform.processor(),
-    )
-    mem_kb = next((int(line.split()[1]) for line in _read_lines("/proc/meminfo") if line.startswith("MemTotal")), 0)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
-    # Uncommitted engine changes make the commit alone a misleading label.
-    dirty = subprocess.run(["git", "status", "--porcelain", "berdaya"], cwd=REPO, capture_output=True, text=True)
-    return {
-        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "cpu": cpu,
-        "memory_gb": round(mem_kb / 2**20, 1),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "duckdb": version("duckdb"),
-        "pandas": version("pandas"),
-        "pyarrow": version("pyarrow"),
-        "berdaya_commit": commit.stdout.strip() if commit.returncode == 0 else None,
-        "berdaya_uncommitted_changes": bool(dirty.stdout.strip()) if dirty.returncode == 0 else None,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-    }
-
-
-def _read_lines(path: str) -> list[str]:
-    try:
-        return Path(path).read_text().splitlines()
-    except OSError:
-        return []
+    return shared_machine_info({"duckdb": "duckdb", "pandas": "pandas", "pyarrow": "pyarrow"})
 
 
 def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:

@@ -112,3 +112,21 @@ def write_rows(path: Path, rows: list[dict[str, str]], columns=CANONICAL, *, enc
 def _fast_password_hashing(settings):
     """Production hashing is slow on purpose; tests create many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def write_xlsx_rows(path: Path, rows: list[dict[str, str]], *, title_rows: int = 0, numeric_nik: bool = False) -> Path:
+    """An XLSX of rows under the canonical header, optionally below title rows or with NIKs as numbers."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for i in range(title_rows):
+        sheet.append(["DATA TERPADU KESEJAHTERAAN SOSIAL" if i == 0 else None])
+    sheet.append(list(CANONICAL))
+    for row in rows:
+        values = [row[c] for c in CANONICAL]
+        if numeric_nik:
+            values[1] = int(values[1])
+        sheet.append(values)
+    workbook.save(path)
+    return path

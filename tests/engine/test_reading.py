@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from openpyxl import Workbook
 
 from berdaya.engine import InputError, ScreeningOptions, screen
 from berdaya.engine.columns import CANONICAL, MappingError, load_mapping
-from tests.conftest import AS_OF, person, write_rows
+from tests.conftest import AS_OF, person, write_rows, write_xlsx_rows
 
 
 @pytest.fixture
@@ -141,23 +140,8 @@ def test_title_rows_above_the_header_in_a_csv_are_skipped_and_lines_stay_true(tm
     assert [(r["line"], r["column"]) for r in rejected] == [(4, "desil")]
 
 
-def _xlsx(path, rows, *, title_rows=0, numeric_nik=False):
-    workbook = Workbook()
-    sheet = workbook.active
-    for i in range(title_rows):
-        sheet.append(["DATA TERPADU KESEJAHTERAAN SOSIAL" if i == 0 else None])
-    sheet.append(list(CANONICAL))
-    for row in rows:
-        values = [row[c] for c in CANONICAL]
-        if numeric_nik:
-            values[1] = int(values[1])
-        sheet.append(values)
-    workbook.save(path)
-    return path
-
-
 def test_stray_title_rows_in_excel_are_skipped_and_lines_are_excel_rows(tmp_path, options):
-    path = _xlsx(
+    path = write_xlsx_rows(
         tmp_path / "a.xlsx",
         [person(), person(no_kk="6171040101100002", nik="6171041708700003", tanggal_lahir="salah")],
         title_rows=3,
@@ -168,7 +152,7 @@ def test_stray_title_rows_in_excel_are_skipped_and_lines_are_excel_rows(tmp_path
 
 
 def test_a_nik_stored_as_an_excel_number_is_not_trusted(tmp_path, options):
-    families, rejected, _ = screened(_xlsx(tmp_path / "a.xlsx", [person()], numeric_nik=True), options)
+    families, rejected, _ = screened(write_xlsx_rows(tmp_path / "a.xlsx", [person()], numeric_nik=True), options)
     assert rejected[0]["line"] == 2 and "15 digit" in rejected[0]["reason"]
 
 

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from berdaya.engine import ScreeningOptions, screen
-from tests.conftest import AS_OF, person, write_rows
+from tests.conftest import AS_OF, person, write_rows, write_xlsx_rows
 
 KK = "6171040101100001"
 
@@ -92,27 +92,10 @@ def test_a_custom_occupation_term_is_matched_literally(run_screen, permensos):
     assert families[KK]["r_NOT_STATE_EMPLOYEE"] == "FAIL"
 
 
-def _xlsx(path, rows, *, numeric_nik=False):
-    from openpyxl import Workbook
-
-    from berdaya.engine.columns import CANONICAL
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(CANONICAL))
-    for row in rows:
-        values = [row[c] for c in CANONICAL]
-        if numeric_nik:
-            values[1] = int(values[1])
-        sheet.append(values)
-    workbook.save(path)
-    return path
-
-
 def test_xlsx_rows_beyond_a_stale_dimension_are_still_read(tmp_path, region_index, permensos):
     rows = [person(), person(no_kk="6171040101100002", nik="6171041708700003", tanggal_lahir="1970-08-17"),
             person(no_kk="6171040101100003", nik="6171041708700004", tanggal_lahir="1970-08-17")]
-    source = _xlsx(tmp_path / "a.xlsx", rows)
+    source = write_xlsx_rows(tmp_path / "a.xlsx", rows)
     stale = tmp_path / "stale.xlsx"
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(stale, "w") as zout:
         for item in zin.infolist():
@@ -129,7 +112,7 @@ def test_xlsx_rows_beyond_a_stale_dimension_are_still_read(tmp_path, region_inde
 
 
 def test_an_excel_number_nik_counts_its_row_once_and_marks_the_candidate_row(tmp_path, region_index, permensos):
-    source = _xlsx(tmp_path / "a.xlsx", [person()], numeric_nik=True)
+    source = write_xlsx_rows(tmp_path / "a.xlsx", [person()], numeric_nik=True)
     result = screen(source, ScreeningOptions(ruleset=permensos, regions=region_index, as_of=AS_OF))
     try:
         assert result.counts["rows"] == 1
