@@ -125,9 +125,11 @@ def _select_list(found: dict[str, str]) -> str:
     return ", ".join(parts)
 
 
-def _no_header(rows: list[list[str]], path: str) -> NoReturn:
-    first = next((r for r in rows if "".join(r).strip()), [])
-    _check_required({}, first, path, 1)
+def _no_header(rows: list[list[str]], path: str, mapping: dict[str, str] | None) -> NoReturn:
+    """No row looks like the header: name what the first row lacks (it is most likely the header)."""
+    first_index = next((i for i, r in enumerate(rows) if "".join(r).strip()), 0)
+    first = rows[first_index] if rows else []
+    _check_required(resolve_columns(first, mapping), first, path, first_index + 1)
     raise InputError("baris judul kolom tidak ditemukan", path=path)
 
 
@@ -161,7 +163,7 @@ def _csv_layout(path: Path, mapping, encoding: str) -> CsvLayout:
         raise InputError("berkas tidak berisi data (hanya baris kosong)", path=str(path))
     header_index = _find_header(rows, mapping)
     if header_index is None:
-        _no_header(rows, str(path))
+        _no_header(rows, str(path), mapping)
     header = rows[header_index]
     found_idx = resolve_columns(header, mapping)
     missing_optional = _check_required(found_idx, header, str(path), header_index + 1)
@@ -463,7 +465,7 @@ def xlsx_to_arrow(path: Path, mapping: dict[str, str] | None = None) -> pa.Table
             raise InputError("lembar kerja pertama kosong", path=str(path))
         header_index = _find_header(preview, mapping)
         if header_index is None:
-            _no_header(preview, str(path))
+            _no_header(preview, str(path), mapping)
         header = preview[header_index]
         width = len(header)
         columns: list[list[str | None]] = [[] for _ in range(width)]

@@ -230,3 +230,13 @@ def test_a_csv_read_in_many_chunks_keeps_every_line_number_and_reports_progress(
     assert families["6171040101100012"]["candidate_line"] == 13
     assert [(r["line"], r["reason_code"]) for r in rejected] == [(8, "BAD_DESIL"), (14, "UNREADABLE_ROW")]
     assert seen[0] == ("membaca", 0) and ("membaca", 13) in seen and seen[-1][0] == "menilai keluarga"
+
+
+def test_a_file_with_too_few_known_columns_names_only_the_missing_ones(tmp_path, options):
+    path = tmp_path / "a.csv"
+    path.write_text("nik,nama\n6171041708800001,BUDI\n", encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        screen(path, options)
+    message = str(error.value)
+    assert "kolom wajib tidak ada: no_kk, jenis_kelamin" in message
+    assert "tidak ada: nik" not in message and "baris 1" in message
