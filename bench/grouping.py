@@ -290,7 +290,9 @@ def worker_exact(args: argparse.Namespace) -> dict[str, Any]:
     rows = []
     for s in pool:
         exact = solve_exact(s["xy"], s["k"], sizes["size_min"], sizes["size_max"], time_limit=args.exact_time_limit)
-        heur = solve_heuristic(s["xy"], s["k"], sizes["size_min"], sizes["size_max"], seed=args.seed)
+        heur = solve_heuristic(
+            s["xy"], s["k"], sizes["size_min"], sizes["size_max"], seed=args.seed, effort=args.effort
+        )
         exact_obj, exact_counts = medoid_objective(s["xy"], exact.assignment)
         heur_obj, heur_counts = medoid_objective(s["xy"], heur.assignment)
         violations = [size_violations(c, s["k"], sizes) for c in (exact_counts, heur_counts)]
@@ -328,7 +330,7 @@ def worker_solver(args: argparse.Namespace) -> dict[str, Any]:
         from berdaya.engine.grouping.heuristic import solve_heuristic
 
         def solve(xy, k):
-            return solve_heuristic(xy, k, lo, hi, seed=args.seed).assignment
+            return solve_heuristic(xy, k, lo, hi, seed=args.seed, effort=args.effort).assignment
 
     labels, solve_seconds = [], 0.0
     for s in strata:
@@ -378,7 +380,7 @@ def worker_formation(args: argparse.Namespace) -> dict[str, Any]:
         xy = project_m(city["lat"], city["lon"])
         k = group_count(len(xy), **sizes)
         generated = time.perf_counter() - started
-        solution = solve_heuristic(xy, k, sizes["size_min"], sizes["size_max"], seed=args.seed)
+        solution = solve_heuristic(xy, k, sizes["size_min"], sizes["size_max"], seed=args.seed, effort=args.effort)
         objective, counts = medoid_objective(xy, solution.assignment)
         return {
             "families": len(xy), "villages": 1, "strata": 1, "groups": int(len(np.unique(solution.assignment))),
@@ -397,6 +399,7 @@ def worker_formation(args: argparse.Namespace) -> dict[str, Any]:
         target=sizes["target"],
         seed=args.seed,
         time_limit=args.form_time_limit,
+        effort=args.effort,
         **no_mip,
     )
     started = time.perf_counter()
@@ -463,7 +466,7 @@ def _child_args(args: argparse.Namespace) -> list[str]:
         "--villages", str(args.villages), "--max-village", str(args.max_village),
         "--exact-strata", str(args.exact_strata),
         "--exact-max-n", str(args.exact_max_n), "--exact-time-limit", str(args.exact_time_limit),
-        "--form-time-limit", str(args.form_time_limit), "--workers", str(args.workers),
+        "--form-time-limit", str(args.form_time_limit), "--workers", str(args.workers), "--effort", args.effort,
         "--million-families", str(args.million_families),
     ]  # fmt: skip
 
@@ -757,6 +760,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--exact-max-n", type=int, default=200, help="largest stratum given to the MIP")
     parser.add_argument("--exact-time-limit", type=float, help="MIP seconds per stratum (default 30; --quick 10)")
     parser.add_argument("--form-time-limit", type=float, default=10.0, help="form_groups' time_limit per stratum")
+    parser.add_argument("--effort", default="fast", choices=("fast", "thorough"), help="the heuristic's effort")
     parser.add_argument("--workers", type=int, default=2, help="form_groups workers for the city and the million")
     parser.add_argument("--million-families", type=int, default=MILLION_FAMILIES, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "berdaya-bench"))

@@ -139,6 +139,9 @@ def form_groups_command(
     workers: Annotated[int, typer.Option("--workers", help="Proses paralel.")] = 1,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Detik per strata untuk MIP.")] = 10.0,
+    thorough: Annotated[
+        bool, typer.Option("--thorough", help="Cari lebih lama (sekitar 6×) untuk jarak sekitar 2 % lebih pendek.")
+    ] = False,
 ) -> None:
     """Propose KUBEs from eligible families: groups.csv, members.csv, unplaced.csv, summary.json."""
     import resource
@@ -155,7 +158,7 @@ def form_groups_command(
         return
     options = GroupingOptions(
         size_min=ruleset.group_size_min, size_max=ruleset.group_size_max, target=target or ruleset.group_target,
-        seed=seed, time_limit=time_limit,
+        seed=seed, time_limit=time_limit, effort="thorough" if thorough else "fast",
     )
     from rich.console import Console
 
