@@ -248,6 +248,50 @@ def import_dtks(
         )
 
 
+@import_app.command("kube")
+def import_kube(
+    file: Annotated[Path, typer.Argument(help="Berkas KUBE: CSV atau XLSX, satu baris per keluarga anggota.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Periksa saja; tidak menyimpan.")] = False,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Pengguna yang mengimpor (wilayahnya dibatasi).")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Tulis laporan masalah (.csv atau .xlsx).")
+    ] = None,
+) -> None:
+    """Import existing KUBEs with their members, officers, decree and aid: the whole file or nothing."""
+    _django()
+    from berdaya.core.models import User
+    from berdaya.kube.services.importing import kube_import
+    from berdaya.registry.reports import write_problems
+
+    actor = None
+    if user:
+        actor = User.objects.filter(username=user).first()
+        if actor is None:
+            _fail(f"pengguna {user!r} tidak ada")
+    result = kube_import(actor=actor, path=file, dry_run=dry_run)
+    if report:
+        write_problems(result.problems, report)
+    if result.error:
+        _fail(f"impor ditolak: {result.error}")
+    for problem in result.problems[:20]:
+        typer.echo(
+            f"  baris {problem['line']}, kolom {problem['column']!r}, nilai {problem['value']!r}: "
+            f"{problem['reason']}",
+            err=True,
+        )
+    if len(result.problems) > 20:
+        typer.echo(f"  … dan {len(result.problems) - 20} masalah lain (lihat --report)", err=True)
+    typer.echo(json.dumps({"status": result.status, "kube_ids": result.kube_ids, **result.counts}, default=str))
+    if result.refused:
+        _fail(
+            f"impor ditolak: {len(result.problems)} masalah di {result.counts.get('problem_rows')} baris; "
+            "tidak ada KUBE yang disimpan.",
+            code=1,
+        )
+
+
 @app.command("screen-registry")
 def screen_registry(
     rules: Annotated[str | None, typer.Option("--rules")] = None,

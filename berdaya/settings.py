@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "berdaya.core",
     "berdaya.registry",
+    "berdaya.kube",
+    "berdaya.mentoring",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +121,12 @@ BERDAYA = {
     "DEFAULT_RULESET": env_str("BERDAYA_DEFAULT_RULESET", "permensos-2-2019"),
     # Region of this installation (a Dinas Sosial kab/kota), used as the default screening region.
     "HOME_REGION": env_str("BERDAYA_HOME_REGION", ""),
+    # Mentoring rules and alerts (spec §6). Every default is a setting; the cap is *unconfirmed*.
+    "FACILITATOR_CAP": env_int("BERDAYA_FACILITATOR_CAP", 10),
+    "CAPITAL_LOAN_MEETINGS": env_int("BERDAYA_CAPITAL_LOAN_MEETINGS", 4),
+    "NO_VISIT_DAYS": env_int("BERDAYA_NO_VISIT_DAYS", 30),
+    "ATTENDANCE_MIN_PERCENT": env_int("BERDAYA_ATTENDANCE_MIN_PERCENT", 60),
+    "ATTENDANCE_MONTHS": env_int("BERDAYA_ATTENDANCE_MONTHS", 3),
 }
 
 LOGGING = {

@@ -10,5 +10,7 @@ urlpatterns = [
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("registri/", include("berdaya.registry.urls")),
+    path("kube/", include("berdaya.kube.urls")),
+    path("pendampingan/", include("berdaya.mentoring.urls")),
     path("admin/", admin.site.urls),
 ]

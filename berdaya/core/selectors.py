@@ -39,9 +39,13 @@ def stats_counts() -> dict:
 # (app label, model, key in the stats): counted when the app is installed.
 OPTIONAL_COUNTS: list[tuple[str, str, str]] = [
     ("kube", "Kube", "kubes"),
+    ("kube", "Membership", "kube_memberships"),
     ("mentoring", "Facilitator", "facilitators"),
+    ("mentoring", "Assignment", "assignments"),
     ("mentoring", "Meeting", "meetings"),
+    ("mentoring", "Attendance", "attendance_records"),
     ("mentoring", "Visit", "visits"),
+    ("mentoring", "Training", "trainings"),
     ("ledger", "JournalLine", "journal_lines"),
     ("evaluation", "Response", "survey_responses"),
 ]

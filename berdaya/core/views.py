@@ -13,4 +13,7 @@ def home(request):
     }
     if context["can_read_registry"]:
         context["imports"] = recent_imports(user=request.user)[:5]
+    from berdaya.kube.selectors import kube_state_counts
+
+    context["kube_counts"] = kube_state_counts(request.user)
     return render(request, "home.html", context)

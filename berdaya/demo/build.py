@@ -36,9 +36,16 @@ class DemoError(RuntimeError):
 
 
 def _reset_previous_demo() -> None:
+    from berdaya.kube.models import Aid, FormationRun, Kube
+    from berdaya.mentoring.models import Facilitator, Training
     from berdaya.registry.models import EligibilityDecision, EligibilityRun, Family, ImportBatch, Person
 
     with transaction.atomic():
+        Training.objects.all().delete()
+        Aid.objects.all().delete()
+        Kube.objects.all().delete()  # memberships, officers, events, plans, meetings, visits go with them
+        FormationRun.objects.all().delete()
+        Facilitator.objects.all().delete()
         Family.objects.update(latest_decision=None)
         EligibilityDecision.objects.all().delete()
         EligibilityRun.objects.all().delete()
@@ -88,5 +95,8 @@ def demo_build(*, seed: int = 2026, families: int = 2000, log: Callable[[str], N
         f"Penyaringan: {run.counts['ELIGIBLE']:,} layak, {run.counts['INELIGIBLE']:,} tidak layak, "
         f"{run.counts['NEEDS_VERIFICATION']:,} perlu verifikasi"
     )
-    audit_record(actor=None, action="demo.build", changes={"seed": seed, "families": families})
+    from berdaya.demo.kubes import demo_kubes_build
+
+    kube_counts = demo_kubes_build(seed=seed, officer=officer, as_of=DEMO_AS_OF, log=log)
+    audit_record(actor=None, action="demo.build", changes={"seed": seed, "families": families, **kube_counts})
     return {"password": DEMO_PASSWORD, "users": [(u[0], u[3]) for u in DEMO_USERS], "seed": seed}

@@ -112,7 +112,8 @@ def eligibility_screen(
     result = screen(
         table,
         ScreeningOptions(
-            ruleset=ruleset, regions=region_index_from_db(), as_of=as_of, region_prefix=region_prefix
+            ruleset=ruleset, regions=region_index_from_db(), as_of=as_of, region_prefix=region_prefix,
+            active_kube_families=_families_with_kube_aid_or_group(),
         ),
     )
     try:
@@ -122,6 +123,17 @@ def eligibility_screen(
     return _store(
         rows, ruleset=ruleset, as_of=as_of, region_prefix=region_prefix, actor=actor, counts=result.counts,
         families=families,
+    )
+
+
+def _families_with_kube_aid_or_group() -> list[str]:
+    """No KKs that fail NO_PRIOR_AID (spec §4): in a live KUBE now, or ever in a KUBE that received UEP aid."""
+    from berdaya.kube.models import Membership
+
+    return list(
+        Membership.objects.filter(Q(live=True) | Q(kube__aid__isnull=False))
+        .values_list("family__no_kk", flat=True)
+        .distinct()
     )
 
 

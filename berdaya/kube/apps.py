@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class KubeConfig(AppConfig):
+    name = "berdaya.kube"
+    label = "kube"
+    verbose_name = "KUBE"
