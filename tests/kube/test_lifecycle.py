@@ -201,3 +201,9 @@ def test_dissolving_ends_the_pendamping_assignment_so_it_leaves_the_caseload(reg
     services.kube_dissolve(actor=officer, kube=kube, on=D, reason="usaha berhenti")
     assignment.refresh_from_db()
     assert assignment.end == D
+
+
+def test_an_officer_cannot_create_a_kube_outside_their_city(regions, stranger):
+    with pytest.raises(KubeError, match="di luar wilayah kerja"):
+        make_kube(actor=stranger)
+    assert not Kube.objects.exists()

@@ -184,11 +184,13 @@ def _run(tasks, options, executor, workers, progress) -> list[tuple]:
         return solutions
     pool = executor or ProcessPoolExecutor(max_workers=workers)
     try:
-        futures = [pool.submit(_solve, xy, stratum.k, options) for stratum, xy, _ in tasks]
-        for done, _future in enumerate(as_completed(futures), start=1):
+        # The largest strata go out first, so the pool does not end waiting on one big latecomer.
+        order = sorted(range(total), key=lambda i: -len(tasks[i][1]))
+        futures = {i: pool.submit(_solve, tasks[i][1], tasks[i][0].k, options) for i in order}
+        for done, _future in enumerate(as_completed(futures.values()), start=1):
             progress(done, total)
-        # Results are taken in submission order, so the proposal does not depend on who finished first.
-        return [future.result() for future in futures]
+        # Results are taken in stratum order, so the proposal does not depend on who finished first.
+        return [futures[i].result() for i in range(total)]
     finally:
         if executor is None:
             pool.shutdown()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from berdaya.core.models import Region, User
+from berdaya.core.scoping import code_in_scope
 from berdaya.core.services import audit_record
 from berdaya.engine import RuleSet
 from berdaya.kube.models import (
@@ -147,6 +148,8 @@ def kube_create(
     name = name.strip()
     if not name:
         raise KubeError(_("Nama KUBE wajib diisi."))
+    if actor is not None and not code_in_scope(actor, region.code):
+        raise KubeError(_("Wilayah %(code)s di luar wilayah kerja Anda.") % {"code": region.code})
     if region.level != "desa":
         raise KubeError(
             _("KUBE dibentuk di satu desa/kelurahan; %(code)s bukan desa/kelurahan.") % {"code": region.code}
