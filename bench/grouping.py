@@ -368,6 +368,7 @@ def worker_formation(args: argparse.Namespace) -> dict[str, Any]:
         spec = CitySpec(3_000, 1, args.seed, flat=True)
     else:
         spec = city_spec(args)
+    warmup = _warm_up() if args.kind in ("village", "stratum") else None
     started = time.perf_counter()
     city = make_city(spec)
     if args.kind == "stratum":
@@ -385,6 +386,7 @@ def worker_formation(args: argparse.Namespace) -> dict[str, Any]:
         return {
             "families": len(xy), "villages": 1, "strata": 1, "groups": int(len(np.unique(solution.assignment))),
             "unplaced": 0, "objective_m": objective, "generate_seconds": generated, "solve_seconds": solution.seconds,
+            "warmup_seconds": warmup,
             "violations": size_violations(counts, k, sizes), "main_peak_mb": _self_peak_mb(), "worker_peak_mb": None,
         }  # fmt: skip
     families = families_of(city)
@@ -413,10 +415,30 @@ def worker_formation(args: argparse.Namespace) -> dict[str, Any]:
         "unplaced_by_reason": s["unplaced_by_reason"], "mixed_groups": s["mixed_groups"],
         "objective_m": s["objective_m"], "mean_distance_m": s["mean_distance_m"], "p90_distance_m": s["p90_distance_m"],
         "max_distance_m": s["max_distance_m"], "gap_to_bound": s["gap"], "workers": workers,
-        "generate_seconds": generated, "solve_seconds": solve_seconds,
+        "generate_seconds": generated, "solve_seconds": solve_seconds, "warmup_seconds": warmup,
         "violations": formation_violations(families, result, sizes),
         "main_peak_mb": _self_peak_mb(), "worker_peak_mb": _maxrss_mb(children) if workers > 1 else None,
     }  # fmt: skip
+
+
+def _warm_up() -> float:
+    """Load the compiled kernels and the MIP once, as a running web process already has; returns seconds.
+
+    The first solve in a fresh process loads Numba's cached machine code (about 0.3 s here); the
+    village and stratum cases time a warm call and report this one-time cost beside it.
+    """
+    import numpy as np
+
+    from berdaya.engine.grouping.formation import GroupingOptions, form_groups
+
+    started = time.perf_counter()
+    rng = np.random.default_rng(0)
+    rows = [{"no_kk": str(i), "kode_wilayah": "61.71.04.1001", "lat": -0.01 + rng.normal(0, 1e-3),
+             "lon": 109.33 + rng.normal(0, 1e-3), "keahlian": "pertanian"} for i in range(80)]
+    form_groups(rows, GroupingOptions(5, 20, 10, exact_max=30))
+    rows = rows[:25]
+    form_groups(rows, GroupingOptions(5, 20, 10))
+    return time.perf_counter() - started
 
 
 def _self_peak_mb() -> float:
@@ -700,6 +722,11 @@ def print_report(result: dict[str, Any]) -> None:
             f"{r['solve_seconds']:>9.2f}{r['wall_seconds']:>8.2f}{r['main_peak_mb']:>9,.0f}{worker:>10}  "
             f"{violations}{detail}"
         )
+    warm = [(kind, runs[kind]["warmup_seconds"]) for kind in ("village", "stratum")
+            if runs.get(kind, {}).get("warmup_seconds") is not None]
+    if warm:
+        print("  village and stratum time a warm call; loading the compiled kernels and the MIP first took "
+              + ", ".join(f"{seconds:.2f} s ({kind})" for kind, seconds in warm) + " once per process")
     verdicts = []
     if "solve_seconds" in runs.get("village", {}):
         verdicts.append(_verdict("village", runs["village"]["solve_seconds"], TARGET_VILLAGE_SECONDS, " s", False))

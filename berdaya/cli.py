@@ -139,6 +139,9 @@ def form_groups_command(
     workers: Annotated[int, typer.Option("--workers", help="Proses paralel.")] = 1,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Detik per strata untuk MIP.")] = 10.0,
+    bounds: Annotated[
+        int, typer.Option("--bounds", help="Batas bawah LP untuk strata sampai N keluarga (celah optimalitas).")
+    ] = 30,
     thorough: Annotated[
         bool, typer.Option("--thorough", help="Cari lebih lama (sekitar 6×) untuk jarak sekitar 2 % lebih pendek.")
     ] = False,
@@ -159,6 +162,7 @@ def form_groups_command(
     options = GroupingOptions(
         size_min=ruleset.group_size_min, size_max=ruleset.group_size_max, target=target or ruleset.group_target,
         seed=seed, time_limit=time_limit, effort="thorough" if thorough else "fast",
+        bound_max=max(bounds, 0),
     )
     from rich.console import Console
 

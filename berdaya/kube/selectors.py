@@ -85,6 +85,9 @@ def kube_detail_context(kube: Kube) -> dict:
         "aid": kube.aid.all(),
         "aid_total": sum(a.amount for a in kube.aid.all()),
         "plans": kube.plans.prefetch_related("lines").all()[:3],
+        "plan_rows": plan_rows(kube),
+        # Lazy: only evaluated when the page renders the add-member form (managers, live KUBE).
+        "member_candidates": member_candidates(kube),
         "assignment": Assignment.objects.filter(kube=kube, end__isnull=True).select_related("facilitator").first(),
         "meetings": meetings,
         "visits": Visit.objects.filter(kube=kube).select_related("facilitator").order_by("-date", "-id")[:20],
@@ -100,3 +103,64 @@ def kube_state_counts(user: User) -> list[tuple[str, str, int]]:
 
     counts = dict(kubes_for_user(user).values_list("state").annotate(n=Count("id")).values_list("state", "n"))
     return [(state, str(label), counts.get(state, 0)) for state, label in KubeState.choices if counts.get(state)]
+
+
+def family_head(family) -> object | None:
+    """The head of a family among its (prefetched) members: the KEPALA KELUARGA, else the first listed."""
+    members = list(family.members.all())
+    return next((p for p in members if p.relationship.upper() == "KEPALA KELUARGA"), members[0] if members else None)
+
+
+def plan_rows(kube: Kube, *, limit: int = 3) -> list[dict]:
+    """The latest business plans with totals per kind and the agreeing musyawarah's attendance.
+
+    Each row: plan, lines, totals [(kind, label, amount)], total, meeting (or None), present,
+    attendees (the meeting's attendance count), present_names (heads of the families present).
+    """
+    from django.db.models import Prefetch
+
+    from berdaya.kube.models import BusinessPlanLine
+    from berdaya.mentoring.models import Attendance, AttendanceStatus
+
+    attendance = Attendance.objects.select_related("family").prefetch_related("family__members").order_by("id")
+    plans = (
+        kube.plans.select_related("agreed_meeting")
+        .prefetch_related("lines", Prefetch("agreed_meeting__attendance", queryset=attendance))
+        .order_by("-version")[:limit]
+    )
+    rows = []
+    for plan in plans:
+        lines = list(plan.lines.all())
+        totals = [
+            (kind, str(label), sum(line.amount for line in lines if line.kind == kind))
+            for kind, label in BusinessPlanLine.Kind.choices
+        ]
+        meeting = plan.agreed_meeting
+        marks = list(meeting.attendance.all()) if meeting is not None else []
+        present = [a for a in marks if a.status == AttendanceStatus.PRESENT]
+        names = [getattr(family_head(a.family), "name", "") or str(a.family) for a in present]
+        rows.append(
+            {
+                "plan": plan,
+                "lines": lines,
+                "totals": totals,
+                "total": sum(line.amount for line in lines),
+                "meeting": meeting,
+                "present": len(present),
+                "attendees": len(marks),
+                "present_names": names,
+            }
+        )
+    return rows
+
+
+def member_candidates(kube: Kube) -> QuerySet:
+    """Families that may be added to the KUBE: same village, latest decision ELIGIBLE, in no live KUBE."""
+    from berdaya.registry.models import Decision, Family
+
+    return (
+        Family.objects.filter(region_id=kube.region_id, latest_decision__decision=Decision.ELIGIBLE)
+        .exclude(memberships__live=True)
+        .prefetch_related("members")
+        .order_by("no_kk")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from berdaya.kube import views, views_formation
+from berdaya.kube import views, views_formation, views_plan
 
 app_name = "kube"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/", views.kube_detail, name="detail"),
     path("<int:pk>/ubah/<str:step>/", views.kube_step, name="step"),
     *views_formation.urlpatterns,
+    *views_plan.urlpatterns,
 ]

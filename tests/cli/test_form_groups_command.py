@@ -49,3 +49,23 @@ def test_an_empty_file_is_refused(tmp_path):
     path.write_text("", encoding="utf-8")
     result = runner.invoke(app, ["form-groups", str(path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "kosong" in result.output
+
+
+def test_bounds_buys_a_lower_bound_and_gap_for_larger_strata(tmp_path):
+    path = tmp_path / "keluarga.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["no_kk", "kode_wilayah", "lat", "lon", "keahlian"])
+        for i in range(45):  # one stratum of 45: above the default bound size of 30
+            writer.writerow([f"61710401011{i:05d}", "61.71.04.1001", -0.01 - (i % 7) * 1e-3, 109.33 + (i // 7) * 1e-3,
+                             "pertanian"])
+    summaries = {}
+    for bounds in ("0", "60"):
+        out = tmp_path / f"o{bounds}"
+        result = runner.invoke(app, ["form-groups", str(path), "--out", str(out), "--bounds", bounds])
+        assert result.exit_code == 0, result.output
+        summaries[bounds] = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summaries["0"]["lower_bound_m"] is None and summaries["0"]["gap"] is None
+    assert 0 < summaries["60"]["lower_bound_m"] <= summaries["60"]["objective_m"] + 1e-6
+    assert summaries["60"]["gap"] >= 0
+    assert summaries["0"]["objective_m"] == summaries["60"]["objective_m"]  # bounds never change the groups

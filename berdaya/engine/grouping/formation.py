@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# Imported here, not in the worker function: forked pool workers then inherit the loaded solvers
+# (SciPy, OR-Tools, Numba: about a second of imports) instead of each importing them again.
+from berdaya.engine.grouping.exact import lower_bound_lp, solve_exact
 from berdaya.engine.grouping.geo import in_indonesia, project_m, rt_rw_proxy
+from berdaya.engine.grouping.heuristic import solve_heuristic
 from berdaya.engine.grouping.strata import Stratum, plan_village
 
 UNPLACED_REASONS = {
@@ -38,9 +42,10 @@ class GroupingOptions:
     seed: int = 0
     time_limit: float = 10.0  # seconds per stratum for the exact solver
     # Strata up to exact_max families are solved exactly (MIP), up to bound_max get an LP lower bound.
-    # On the bench city, MIP at 60 and LP at 200 tripled the run for a 0.006 % better total.
+    # On the bench city (docs/benchmarks.md) the MIP up to 30 costs nothing measurable and proves those
+    # strata optimal; LP bounds from 31 to 100 families added about 70 % to the run.
     exact_max: int = 30
-    bound_max: int = 100
+    bound_max: int = 30
     effort: str = "fast"  # the heuristic's effort on larger strata: "fast" or "thorough" (heuristic.EFFORTS)
 
 
@@ -54,9 +59,6 @@ class GroupingResult:
 
 def _solve(xy: np.ndarray, k: int, options: GroupingOptions) -> tuple:
     """One stratum: (assignment, medoids, objective, lower bound or None, optimal). Top level: picklable."""
-    from berdaya.engine.grouping.exact import lower_bound_lp, solve_exact
-    from berdaya.engine.grouping.heuristic import solve_heuristic
-
     n = len(xy)
     bound: float | None
     if n <= options.exact_max:

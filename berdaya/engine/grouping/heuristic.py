@@ -32,6 +32,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 from scipy.spatial import cKDTree
 
+from berdaya.engine.grouping._kernels import local_search_kernel, medoids_kernel
 from berdaya.engine.grouping.exact import Solution, check_feasible
 
 # Flow costs are integers: decimetres keep rounding far below what matters for a meeting place.
@@ -42,6 +43,9 @@ _FLOW_CANDIDATES = 10
 # Nearest neighbours whose groups a point may move to, or swap with, in the local search.
 _NEIGHBOURS = 8
 _LLOYD_MAX_ITERATIONS = 50
+# Lloyd stops once a full assignment gains less than this share; the local search that follows
+# takes the small remaining steps far more cheaply than more min-cost flows over the whole stratum.
+_LLOYD_MIN_GAIN = 0.005
 _ROUNDS_MAX = 20
 # Medoid swaps: groups re-solved around each end of a swap, far points priced as new medoids per
 # sweep (at least), and priced swaps tried per sweep.
@@ -289,50 +293,20 @@ class _Search:
         for _ in range(_LLOYD_MAX_ITERATIONS):
             if self.out_of_time():
                 break
+            objective_before_step = objective
             new_labels = self.assign(medoids)
             new_medoids, new_costs = self.medoids_of(new_labels)
             new_objective = float(new_costs.sum())
             if new_objective >= objective - _EPS:
                 break
             labels, medoids, objective = new_labels, new_medoids, new_objective
+            if new_objective >= objective_before_step * (1 - _LLOYD_MIN_GAIN):
+                break
         return labels, medoids, objective
 
     def medoids_of(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Best medoid and its cost for every group, via padded (k, s, s) distance blocks."""
-        members, sums = self.group_sums(labels)
-        medoids = np.empty(self.k, dtype=np.int64)
-        costs = np.empty(self.k)
-        for g in range(self.k):
-            j = int(np.argmin(sums[g]))
-            medoids[g] = members[g][j]
-            costs[g] = sums[g][j]
-        return medoids, costs
-
-    def group_sums(self, labels: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Members of each group and, per member, its sum of distances to the whole group."""
-        k, n = self.k, self.n
-        order = np.argsort(labels, kind="stable")
-        sizes = np.bincount(labels, minlength=k)
-        starts = np.cumsum(sizes) - sizes
-        rank = np.arange(n) - np.repeat(starts, sizes)
-        width = int(sizes.max())
-        pad = np.full((k, width), -1, dtype=np.int64)
-        pad[labels[order], rank] = order
-        mask = pad >= 0
-        members = [pad[g, : sizes[g]] for g in range(k)]
-        sums = [np.empty(0)] * k
-        # Chunk the groups so the (groups, width, width) block stays a few megabytes.
-        step = max(1, 2_000_000 // (width * width))
-        for lo in range(0, k, step):
-            hi = min(k, lo + step)
-            p = pad[lo:hi]
-            px, py = self.x[p], self.y[p]
-            d = np.hypot(px[:, :, None] - px[:, None, :], py[:, :, None] - py[:, None, :])
-            d *= mask[lo:hi, None, :]
-            s = d.sum(axis=2)
-            for g in range(lo, hi):
-                sums[g] = s[g - lo, : sizes[g]].copy()
-        return members, sums
+        """Best medoid and its cost (sum of distances to its group) for every group (compiled: _kernels)."""
+        return medoids_kernel(self.x, self.y, np.ascontiguousarray(labels, dtype=np.int64), self.k)
 
     def assign(self, medoids: np.ndarray) -> np.ndarray:
         """Optimal capacitated assignment to fixed medoids, as a min-cost flow.
@@ -472,95 +446,20 @@ class _Search:
     # -- local search -------------------------------------------------------------------------
 
     def local_search(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        """Relocate and swap moves with medoid re-optimisation, to a local optimum or the deadline."""
-        labels = labels.copy()
-        members, sums = self.group_sums(labels)
-        costs = np.array([s.min() for s in sums])
-        x, y = self.x, self.y
-        smin, smax = self.size_min, self.size_max
-        # Don't-look bits: a point (or pair) is re-examined only after one of the groups it could
-        # affect changed; the clock counts applied moves.
-        clock = 1
-        changed = np.zeros(self.k, dtype=np.int64)
-        changed[:] = 1
-        relocate_seen = np.zeros(self.n, dtype=np.int64)
-        swap_seen = np.zeros(self.n, dtype=np.int64)
-        improved = True
-        while improved and not self.out_of_time():
-            improved = False
-            # Relocation: point i leaves group a for the best neighbouring group b with room.
-            for i in range(self.n):
-                a = labels[i]
-                ma = members[a]
-                if len(ma) <= smin:
-                    continue
-                near = [b for b in dict.fromkeys(labels[self.neighbours[i]].tolist()) if b != a]
-                if not near or max(changed[a], changed[near].max()) <= relocate_seen[i]:
-                    continue
-                relocate_seen[i] = clock
-                targets = [b for b in near if len(members[b]) < smax]
-                if not targets:
-                    continue
-                d_a = np.hypot(x[ma] - x[i], y[ma] - y[i])
-                keep = ma != i
-                new_a = float((sums[a] - d_a)[keep].min())
-                cat = np.concatenate([members[b] for b in targets])
-                offsets = np.cumsum([0] + [len(members[b]) for b in targets[:-1]])
-                d_b = np.hypot(x[cat] - x[i], y[cat] - y[i])
-                with_i = np.minimum.reduceat(np.concatenate([sums[b] for b in targets]) + d_b, offsets)
-                new_b = np.minimum(with_i, np.add.reduceat(d_b, offsets))
-                gains = new_b - costs[targets]
-                t = int(np.argmin(gains))
-                if new_a - costs[a] + gains[t] < -_EPS:
-                    b = targets[t]
-                    sums[a] = (sums[a] - d_a)[keep]
-                    members[a] = ma[keep]
-                    lo = offsets[t]
-                    hi = lo + len(members[b])
-                    sums[b] = np.append(sums[b] + d_b[lo:hi], d_b[lo:hi].sum())
-                    members[b] = np.append(members[b], i)
-                    costs[a], costs[b] = sums[a].min(), sums[b].min()
-                    labels[i] = b
-                    clock += 1
-                    changed[a] = changed[b] = clock
-                    improved = True
-            if self.out_of_time():
-                break
-            # Swap: i in a and a nearby j in b trade places; sizes stay, so bounds always hold.
-            for i in range(self.n):
-                since = swap_seen[i]
-                swap_seen[i] = clock
-                for j in self.neighbours[i]:
-                    a, b = labels[i], labels[j]
-                    if a == b:
-                        continue
-                    last = changed[a] if changed[a] > changed[b] else changed[b]
-                    # A pair seen from j's side after its groups last changed need not be seen again.
-                    if last <= since or last <= swap_seen[j] and i in self.neighbours[j]:
-                        continue
-                    ma, mb = members[a], members[b]
-                    dia = np.hypot(x[ma] - x[i], y[ma] - y[i])
-                    dja = np.hypot(x[ma] - x[j], y[ma] - y[j])
-                    dib = np.hypot(x[mb] - x[i], y[mb] - y[i])
-                    djb = np.hypot(x[mb] - x[j], y[mb] - y[j])
-                    dij = math.hypot(x[i] - x[j], y[i] - y[j])
-                    keep_a, keep_b = ma != i, mb != j
-                    sa = (sums[a] - dia + dja)[keep_a]
-                    sb = (sums[b] - djb + dib)[keep_b]
-                    swap_a = min(float(sa.min(initial=math.inf)), float(dja.sum()) - dij)
-                    swap_b = min(float(sb.min(initial=math.inf)), float(dib.sum()) - dij)
-                    if swap_a + swap_b - costs[a] - costs[b] < -_EPS:
-                        sums[a] = np.append(sa, dja.sum() - dij)
-                        members[a] = np.append(ma[keep_a], j)
-                        sums[b] = np.append(sb, dib.sum() - dij)
-                        members[b] = np.append(mb[keep_b], i)
-                        costs[a], costs[b] = sums[a].min(), sums[b].min()
-                        labels[i], labels[j] = b, a
-                        clock += 1
-                        changed[a] = changed[b] = clock
-                        swap_seen[i] = clock
-                        improved = True
-        medoids = np.array([members[g][int(np.argmin(sums[g]))] for g in range(self.k)], dtype=np.int64)
+        """Relocate and swap moves with medoid re-optimisation, to a local optimum (compiled: _kernels)."""
+        labels = np.ascontiguousarray(labels, dtype=np.int64).copy()
+        local_search_kernel(
+            self.x, self.y, labels, self.k, self.size_min, self.size_max, self.neighbour_matrix(), _EPS
+        )
+        medoids, _costs = self.medoids_of(labels)
         # Recompute from scratch so floating drift in the incremental sums never reaches the caller.
-        objective = float(np.hypot(x - x[medoids[labels]], y - y[medoids[labels]]).sum())
+        objective = float(np.hypot(self.x - self.x[medoids[labels]], self.y - self.y[medoids[labels]]).sum())
         return labels, medoids, objective
+
+    def neighbour_matrix(self) -> np.ndarray:
+        """The neighbour lists as an (n, m) array padded with -1, the form the compiled search takes."""
+        width = max((len(row) for row in self.neighbours), default=0)
+        matrix = np.full((self.n, max(width, 1)), -1, dtype=np.int64)
+        for i, row in enumerate(self.neighbours):
+            matrix[i, : len(row)] = row
+        return matrix

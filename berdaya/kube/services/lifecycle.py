@@ -240,6 +240,12 @@ def member_remove(*, actor: User | None, kube: Kube, family: Family, left_on: dt
             _("KK %(no_kk)s bukan anggota aktif %(kube)s.")
             % {"no_kk": str(family).removeprefix("KK "), "kube": kube.name}
         )
+    if left_on is None:
+        raise KubeError(_("Tanggal keluar wajib diisi."))
+    if membership.joined_on and left_on < membership.joined_on:
+        raise KubeError(
+            _("Tanggal keluar tidak boleh sebelum tanggal bergabung (%(date)s).") % {"date": membership.joined_on}
+        )
     membership.live, membership.left_on, membership.left_reason = False, left_on, reason.strip()
     membership.save(update_fields=["live", "left_on", "left_reason"])
     kube.officers.filter(person__family=family).delete()
@@ -453,12 +459,24 @@ def plan_record(
     agreed_on: dt.date | None = None,
     agreed_meeting=None,
 ) -> BusinessPlan:
-    """A new version of the RUB/RAB; `lines` are dicts of kind, description, quantity, unit, unit_price."""
+    """A new version of the RUB/RAB; `lines` are dicts of kind, description, quantity, unit, unit_price.
+
+    Only a live KUBE takes a plan. The agreeing musyawarah (`agreed_meeting`) must be the KUBE's own
+    meeting, and the plan cannot be agreed before it; `agreed_on` defaults to the meeting's date.
+    Raises KubeError (nothing written) otherwise, or when a line is unknown, empty or negative.
+    """
     kube = _locked(kube)
+    _require_state(kube, LIVE_STATES, _("Mencatat rencana usaha"))
     if not lines:
         raise KubeError(_("Rencana usaha harus memiliki paling sedikit satu baris."))
-    if agreed_meeting is not None and agreed_meeting.kube_id != kube.pk:
-        raise KubeError(_("Musyawarah persetujuan harus pertemuan KUBE ini sendiri."))
+    if agreed_meeting is not None:
+        if agreed_meeting.kube_id != kube.pk:
+            raise KubeError(_("Musyawarah persetujuan harus pertemuan KUBE ini sendiri."))
+        agreed_on = agreed_on or agreed_meeting.date
+        if agreed_on < agreed_meeting.date:
+            raise KubeError(
+                _("Tanggal persetujuan tidak boleh sebelum musyawarah (%(date)s).") % {"date": agreed_meeting.date}
+            )
     version = (kube.plans.order_by("-version").values_list("version", flat=True).first() or 0) + 1
     plan = BusinessPlan.objects.create(
         kube=kube,
@@ -473,10 +491,12 @@ def plan_record(
             raise KubeError(_("Baris %(n)d: jenis %(kind)s tidak dikenal.") % {"n": number, "kind": kind})
         if int(line.get("unit_price", -1)) < 0 or float(line.get("quantity", 0)) <= 0:
             raise KubeError(_("Baris %(n)d: jumlah harus lebih dari 0 dan harga tidak boleh negatif.") % {"n": number})
+        if not str(line.get("description", "")).strip():
+            raise KubeError(_("Baris %(n)d: uraian wajib diisi.") % {"n": number})
         BusinessPlanLine.objects.create(
             plan=plan,
             kind=kind,
-            description=str(line.get("description", ""))[:200],
+            description=str(line.get("description", "")).strip()[:200],
             quantity=line.get("quantity", 1),
             unit=line.get("unit", ""),
             unit_price=int(line["unit_price"]),
