@@ -206,6 +206,30 @@ def regions_load(
     typer.echo(f"Wilayah: {counts['created']} baru, {counts['updated']} diperbarui, total {counts['total']}.")
 
 
+def _actor(username: str | None):
+    """The importing user (their region limits the import), or None for an operator's run."""
+    from berdaya.core.models import User
+
+    if not username:
+        return None
+    actor = User.objects.filter(username=username).first()
+    if actor is None:
+        _fail(f"pengguna {username!r} tidak ada")
+    return actor
+
+
+def _echo_problems(problems: list[dict], shown: int = 20) -> None:
+    """The first row-level problems on stderr, with where to find the rest."""
+    for problem in problems[:shown]:
+        typer.echo(
+            f"  baris {problem['line']}, kolom {problem['column']!r}, nilai {problem['value']!r}: "
+            f"{problem['reason']}",
+            err=True,
+        )
+    if len(problems) > shown:
+        typer.echo(f"  … dan {len(problems) - shown} masalah lain (lihat --report)", err=True)
+
+
 @import_app.command("dtks")
 def import_dtks(
     file: Annotated[Path, typer.Argument(help="Berkas DTKS: CSV, XLSX atau Parquet.")],
@@ -221,28 +245,16 @@ def import_dtks(
 ) -> None:
     """Import DTKS individuals into the registry: the whole file or nothing."""
     _django()
-    from berdaya.core.models import User
     from berdaya.registry.reports import write_problems
     from berdaya.registry.services import dtks_import
 
-    actor = None
-    if user:
-        actor = User.objects.filter(username=user).first()
-        if actor is None:
-            _fail(f"pengguna {user!r} tidak ada")
+    actor = _actor(user)
     batch = dtks_import(path=file, actor=actor, mapping_path=mapping, dry_run=dry_run, encoding=encoding)
     if report:
         write_problems(batch.problems, report)
     if batch.error:
         _fail(f"impor ditolak: {batch.error}")
-    for problem in batch.problems[:20]:
-        typer.echo(
-            f"  baris {problem['line']}, kolom {problem['column']!r}, nilai {problem['value']!r}: "
-            f"{problem['reason']}",
-            err=True,
-        )
-    if len(batch.problems) > 20:
-        typer.echo(f"  … dan {len(batch.problems) - 20} masalah lain (lihat --report)", err=True)
+    _echo_problems(batch.problems)
     typer.echo(json.dumps({"batch": batch.pk, "status": batch.status, **batch.counts}, default=str))
     if batch.status == "refused":
         _fail(
@@ -265,28 +277,16 @@ def import_kube(
 ) -> None:
     """Import existing KUBEs with their members, officers, decree and aid: the whole file or nothing."""
     _django()
-    from berdaya.core.models import User
     from berdaya.kube.services.importing import kube_import
     from berdaya.registry.reports import write_problems
 
-    actor = None
-    if user:
-        actor = User.objects.filter(username=user).first()
-        if actor is None:
-            _fail(f"pengguna {user!r} tidak ada")
+    actor = _actor(user)
     result = kube_import(actor=actor, path=file, dry_run=dry_run)
     if report:
         write_problems(result.problems, report)
     if result.error:
         _fail(f"impor ditolak: {result.error}")
-    for problem in result.problems[:20]:
-        typer.echo(
-            f"  baris {problem['line']}, kolom {problem['column']!r}, nilai {problem['value']!r}: "
-            f"{problem['reason']}",
-            err=True,
-        )
-    if len(result.problems) > 20:
-        typer.echo(f"  … dan {len(result.problems) - 20} masalah lain (lihat --report)", err=True)
+    _echo_problems(result.problems)
     typer.echo(json.dumps({"status": result.status, "kube_ids": result.kube_ids, **result.counts}, default=str))
     if result.refused:
         _fail(

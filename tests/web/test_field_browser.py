@@ -16,57 +16,10 @@ from django.urls import reverse
 
 from berdaya.kube.models import KubeState
 from berdaya.mentoring.models import Attendance, Meeting
-from tests.conftest import PASSWORD
 from tests.factories import assign, make_facilitator, make_kube
+from tests.web.conftest import overflow, shot, sign_in
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"width": 360, "height": 740}
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture(scope="module", autouse=True)
-def orm_beside_playwright():
-    """Playwright's sync API keeps an event loop running in this thread; the ORM calls here are in order on
-    one thread, so Django may be told that this is safe."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install the Debian chromium package to run the browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, transactional_db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport=PHONE, locale="id-ID")
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    yield tab
-    context.close()
-
 
 @pytest.fixture
 def kube(make_user):
@@ -75,22 +28,6 @@ def kube(make_user):
     kube = make_kube(name="KUBE Jagung Manis 8", size=5, state=KubeState.ACTIVE)
     assign(kube, facilitator)
     return kube
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page, live_server, username: str) -> None:
-    page.goto(live_server.url + reverse("login"))
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(live_server.url + reverse("home"))
-
-
-def overflow(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth") - PHONE["width"]
 
 
 def first_member(kube) -> int:
@@ -137,6 +74,7 @@ def test_a_pendamping_records_a_meeting_with_one_tap_per_absent_member(page, liv
     shot(page, "field-03-kube")
 
     assert "hadir 4 dari 5" in page.locator("#meetings").inner_text()
+    assert overflow(page) <= 1  # the KUBE page (aid card, member table) fits the phone too
     meeting = Meeting.objects.get()
     assert meeting.agenda == "Rencana tanam jagung"
     assert Attendance.objects.get(meeting=meeting, family_id=first_member(kube)).status == "absent"
