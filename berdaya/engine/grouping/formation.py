@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
@@ -47,6 +47,47 @@ class GroupingOptions:
     exact_max: int = 30
     bound_max: int = 30
     effort: str = "fast"  # the heuristic's effort on larger strata: "fast" or "thorough" (heuristic.EFFORTS)
+
+
+class FamilyColumns(Sequence):
+    """Families as columns (equal-length lists or arrays keyed by column name), read as rows on demand.
+
+    `form_groups` takes this wherever it takes a list of dicts. A million families as dicts weigh over
+    a gigabyte, and forked pool workers carry the caller's heap with them; as columns they weigh tens
+    of megabytes. Missing columns read as None.
+    """
+
+    def __init__(self, columns: Mapping[str, Sequence]) -> None:
+        lengths = {len(values) for values in columns.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"columns differ in length: {sorted(lengths)}")
+        self._columns = dict(columns)
+        self._length = lengths.pop() if lengths else 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._length))]
+        if not -self._length <= index < self._length:
+            raise IndexError(index)
+        return _ColumnRow(self._columns, index)
+
+
+class _ColumnRow(dict):
+    """One family of a FamilyColumns: a dict whose absent columns read as None."""
+
+    def __init__(self, columns: Mapping[str, Sequence], index: int) -> None:
+        super().__init__((name, _plain(values[index])) for name, values in columns.items())
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
+def _plain(value):
+    """NumPy scalars become Python values, so output rows serialise like the caller's own."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 @dataclass
@@ -92,6 +133,26 @@ def form_groups(
     process pool. `progress(done, total)` is told after each stratum.
     """
     started = time.perf_counter()
+    own_pool = _early_pool(workers) if executor is None and workers > 1 and len(families) > 1 else None
+    try:
+        return _form(families, options, own_pool or executor, workers, progress, started)
+    finally:
+        if own_pool is not None:
+            own_pool.shutdown()
+
+
+def _early_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers exist before this call builds anything big.
+
+    Forked workers carry their parent's heap as it is at the fork; the pool forks them all at its
+    first task, so a throw-away task now keeps the strata, indexes and results out of them.
+    """
+    pool = ProcessPoolExecutor(max_workers=workers)
+    pool.submit(int).result()
+    return pool
+
+
+def _form(families, options, executor, workers, progress, started) -> GroupingResult:
     result = GroupingResult()
     seen: set[str] = set()
     by_village: dict[str, list[int]] = {}

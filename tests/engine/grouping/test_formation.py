@@ -136,3 +136,28 @@ def test_a_process_pool_gives_the_same_proposal():
     rows = families(13, 150)
     options = GroupingOptions(size_min=5, size_max=20, seed=3)
     assert form_groups(rows, options, workers=2).members == form_groups(rows, options).members
+
+
+def test_families_as_columns_give_the_same_proposal_as_dicts():
+    from berdaya.engine.grouping.formation import FamilyColumns
+
+    rows = families(5, 300)
+    columns = FamilyColumns({key: np.array([r[key] for r in rows]) for key in rows[0]})
+    options = GroupingOptions(size_min=5, size_max=20, seed=2)
+    as_dicts, as_columns = form_groups(rows, options), form_groups(columns, options)
+    assert as_columns.groups == as_dicts.groups
+    assert as_columns.members == as_dicts.members and as_columns.unplaced == as_dicts.unplaced
+    assert isinstance(as_columns.members[0]["no_kk"], str)  # NumPy scalars come back as Python values
+
+
+def test_columns_of_different_lengths_are_refused_and_absent_ones_read_as_none():
+    import pytest
+
+    from berdaya.engine.grouping.formation import FamilyColumns
+
+    with pytest.raises(ValueError, match="differ in length"):
+        FamilyColumns({"no_kk": ["1", "2"], "lat": [0.1]})
+    columns = FamilyColumns({"no_kk": ["1"], "kode_wilayah": ["61.71.04.1001"]})
+    assert len(columns) == 1 and columns[0]["lat"] is None and columns[-1]["no_kk"] == "1"
+    with pytest.raises(IndexError):
+        columns[1]
