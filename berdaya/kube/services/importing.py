@@ -630,7 +630,7 @@ def _check_plan(plan: _Plan, ruleset: RuleSet, add) -> None:
                 "peran",
                 "",
                 "MISSING_OFFICER",
-                _("KUBE %(name)s (%(state)s) belum punya %(missing)s; pengurus harus lengkap")
+                _("%(name)s (%(state)s) belum punya %(missing)s; pengurus harus lengkap")
                 % {"name": plan.name, "state": label, "missing": ", ".join(missing)},
             )
         )
@@ -644,7 +644,7 @@ def _check_plan(plan: _Plan, ruleset: RuleSet, add) -> None:
                     str(size),
                     "SIZE",
                     _(
-                        "KUBE %(name)s beranggota %(size)d KK; aturan %(rules)s meminta %(min)d–%(max)d KK untuk "
+                        "%(name)s beranggota %(size)d KK; aturan %(rules)s meminta %(min)d–%(max)d KK untuk "
                         "status %(state)s"
                     )
                     % {
