@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "berdaya.registry",
     "berdaya.kube",
     "berdaya.mentoring",
+    "berdaya.ledger",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +128,13 @@ BERDAYA = {
     "NO_VISIT_DAYS": env_int("BERDAYA_NO_VISIT_DAYS", 30),
     "ATTENDANCE_MIN_PERCENT": env_int("BERDAYA_ATTENDANCE_MIN_PERCENT", 60),
     "ATTENDANCE_MONTHS": env_int("BERDAYA_ATTENDANCE_MONTHS", 3),
+    # Bookkeeping (spec §7). The IKS share of surplus is *unconfirmed* (secondary sources say 10 %).
+    "IKS_PERCENT": env_int("BERDAYA_IKS_PERCENT", 10),
+    # Member loans: the default term, and the monthly jasa the form suggests (the group decides; *unconfirmed*).
+    "LOAN_TERM_MONTHS": env_int("BERDAYA_LOAN_TERM_MONTHS", 10),
+    "LOAN_FEE_PERCENT": env_int("BERDAYA_LOAN_FEE_PERCENT", 1),
+    # Metrics compare a window of this many months with the one before it.
+    "METRICS_MONTHS": env_int("BERDAYA_METRICS_MONTHS", 12),
 }
 
 LOGGING = {

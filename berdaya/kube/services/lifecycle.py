@@ -382,6 +382,7 @@ def aid_record(*, actor: User | None, kube: Kube, amount: int, paid_on: dt.date,
         reference=reference,
         recorded_by=actor if actor is not None and actor.pk else None,
     )
+    _aid_post(aid, actor=actor)
     before = kube.state
     if kube.state == KubeState.ESTABLISHED:
         kube.state = KubeState.FUNDED
@@ -395,6 +396,25 @@ def aid_record(*, actor: User | None, kube: Kube, amount: int, paid_on: dt.date,
         details={"amount": int(amount), "reference": reference},
     )
     return aid
+
+
+def _aid_post(aid: Aid, *, actor: User | None) -> None:
+    """*Terima bantuan*: the aid lands in the KUBE's bank account and becomes its UEP capital."""
+    from berdaya.ledger.services import LedgerError, operation_post
+
+    try:
+        operation_post(
+            actor=actor,
+            kube=aid.kube,
+            kind="aid_received",
+            date=aid.paid_on,
+            amount=aid.amount,
+            cash="1200",
+            description=_("Bantuan UEP, referensi %(ref)s") % {"ref": aid.reference},
+            idempotency_key=f"aid:{aid.pk}",
+        )
+    except LedgerError as error:
+        raise KubeError(str(error)) from error
 
 
 @transaction.atomic
