@@ -42,7 +42,13 @@ def test_a_repayment_splits_principal_and_jasa(kube):
     operation_post(actor=None, kube=kube, kind="from_bank", date=DAY, amount=5_000_000)
     operation_post(actor=None, kube=kube, kind="loan_out", date=DAY, amount=1_000_000, member=member, term_months=4)
     entry = operation_post(
-        actor=None, kube=kube, kind="repayment", date=DAY + dt.timedelta(days=30), amount=250_000, fee=10_000, member=member
+        actor=None,
+        kube=kube,
+        kind="repayment",
+        date=DAY + dt.timedelta(days=30),
+        amount=250_000,
+        fee=10_000,
+        member=member,
     )
     assert entry.loan == MemberLoan.objects.get(kube=kube)
     assert balances(kube)["1300"] == 750_000
