@@ -12,5 +12,6 @@ urlpatterns = [
     path("registri/", include("berdaya.registry.urls")),
     path("kube/", include("berdaya.kube.urls")),
     path("pendampingan/", include("berdaya.mentoring.urls")),
+    path("buku/", include("berdaya.ledger.urls")),
     path("admin/", admin.site.urls),
 ]

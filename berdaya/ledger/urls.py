@@ -1,0 +1,7 @@
+from berdaya.ledger import views_books, views_reports
+
+app_name = "ledger"
+urlpatterns = [
+    *views_books.urlpatterns,
+    *views_reports.urlpatterns,
+]
