@@ -75,8 +75,15 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while an import writes; a busy timeout instead of "locked".
+    # IMMEDIATE: a transaction takes the write lock when it begins, so two posts to the books queue
+    # behind each other (SQLite's stand-in for select_for_update) instead of one failing "locked" when
+    # it tries to upgrade its read lock.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 
 AUTH_USER_MODEL = "core.User"
@@ -134,7 +141,7 @@ BERDAYA = {
     "LOAN_TERM_MONTHS": env_int("BERDAYA_LOAN_TERM_MONTHS", 10),
     "LOAN_FEE_PERCENT": env_int("BERDAYA_LOAN_FEE_PERCENT", 1),
     # Metrics compare a window of this many months with the one before it.
-    "METRICS_MONTHS": env_int("BERDAYA_METRICS_MONTHS", 12),
+    "METRICS_MONTHS": env_int("BERDAYA_METRICS_MONTHS", 6),
 }
 
 LOGGING = {

@@ -104,7 +104,8 @@ def book_open(*, kube: Kube, actor: User | None = None) -> Book:
 
 def _lock_book(kube: Kube) -> Book:
     book_open(kube=kube)
-    return Book.objects.select_for_update().select_related("kube").get(kube=kube)
+    # Only the book row: the KUBE row stays free for lifecycle changes (which lock it, then post here).
+    return Book.objects.select_for_update(of=("self",)).select_related("kube").get(kube=kube)
 
 
 # ---- planning: the rules ------------------------------------------------------------------------
