@@ -40,8 +40,11 @@ def _reset_previous_demo() -> None:
     from berdaya.mentoring.models import Facilitator, Training
     from berdaya.registry.models import EligibilityDecision, EligibilityRun, Family, ImportBatch, Person
 
+    from berdaya.ledger.services import books_wipe
+
     with transaction.atomic():
         Training.objects.all().delete()
+        books_wipe(actor=None)  # before the KUBEs: posted books are protected from ordinary deletes
         Aid.objects.all().delete()
         Kube.objects.all().delete()  # memberships, officers, events, plans, meetings, visits go with them
         FormationRun.objects.all().delete()

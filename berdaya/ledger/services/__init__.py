@@ -4,6 +4,7 @@ from berdaya.ledger.services.accounts import account_create, account_update
 from berdaya.ledger.services.posting import (
     LedgerError,
     book_open,
+    books_wipe,
     entry_post,
     entry_reverse,
     month_close,
@@ -16,6 +17,7 @@ __all__ = [
     "account_create",
     "account_update",
     "book_open",
+    "books_wipe",
     "entry_post",
     "entry_reverse",
     "month_close",

@@ -84,6 +84,12 @@ def book_open(*, kube: Kube, actor: User | None = None) -> Book:
     book = Book.objects.filter(kube=kube).first()
     if book is not None:
         return book
+    if kube.state not in POSTING_STATES:
+        # A proposed group may still be discarded; books would pin it in the database.
+        raise LedgerError(
+            _("%(kube)s berstatus %(state)s; buku dibuka setelah KUBE diverifikasi.")
+            % {"kube": kube.name, "state": kube.get_state_display()}
+        )
     try:
         with transaction.atomic():
             book = Book.objects.create(kube=kube)
@@ -740,3 +746,24 @@ def _year_close(book: Book, year_end: dt.date, *, actor: User | None) -> None:
         % {"year": year_end.year, "surplus": _rupiah(surplus)},
     )
     _write(planner, actor=actor, action="ledger.year_close")
+
+
+def books_wipe(*, actor: User | None) -> int:
+    """Erase every book: only for the demo's reset of a database that holds nothing but demo data.
+
+    Posted books are never deleted otherwise; on PostgreSQL the triggers refuse DELETE, so this uses
+    TRUNCATE (which row triggers do not see). Returns the number of lines erased; audited.
+    """
+    from django.db import connection
+
+    lines = JournalLine.objects.count()
+    tables = [m._meta.db_table for m in (JournalLine, JournalEntry, MemberLoan, Account, Book)]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("TRUNCATE " + ", ".join(tables))
+        else:
+            for model in (JournalLine, JournalEntry, MemberLoan, Account, Book):
+                model.objects.all().delete()
+        audit_record(actor=actor, action="ledger.books_wipe", changes={"lines": lines})
+    return lines
