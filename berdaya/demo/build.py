@@ -37,10 +37,9 @@ class DemoError(RuntimeError):
 
 def _reset_previous_demo() -> None:
     from berdaya.kube.models import Aid, FormationRun, Kube
+    from berdaya.ledger.services import books_wipe
     from berdaya.mentoring.models import Facilitator, Training
     from berdaya.registry.models import EligibilityDecision, EligibilityRun, Family, ImportBatch, Person
-
-    from berdaya.ledger.services import books_wipe
 
     with transaction.atomic():
         Training.objects.all().delete()
