@@ -102,3 +102,13 @@ def test_a_closed_month_takes_nothing_and_december_closes_the_year(kube):
     assert close.date == dt.date(2025, 12, 31)
     assert balances(kube)["4100"] == 0
     assert balances(kube)["3300"] == -900
+
+
+@pytest.mark.parametrize(
+    ("amount", "fragment"),
+    [("1.500,50", "bukan jumlah rupiah"), (0, "lebih dari Rp0"), (-5, "lebih dari Rp0"), (1.5, "bilangan bulat")],
+)
+def test_a_bad_amount_is_refused_with_a_message_not_a_crash(kube, amount, fragment):
+    with pytest.raises(LedgerError, match=fragment):
+        operation_post(actor=None, kube=kube, kind="sale", date=DAY, amount=amount)
+    assert JournalEntry.objects.filter(kube=kube).count() == 1

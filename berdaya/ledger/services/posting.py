@@ -46,22 +46,23 @@ class LedgerError(Exception):
 
 def _book_message(error: bk.BookError) -> str:
     """The engine's rule codes as messages in the user's language."""
-    p = error.params
     messages = {
         "too_few_lines": _("Jurnal harus punya sedikitnya dua baris."),
-        "not_integer": _("Jumlah pada baris %(line)s harus bilangan bulat rupiah (tanpa sen).") % p,
-        "not_positive": _("Jumlah pada baris %(line)s harus lebih dari Rp0.") % p,
-        "both_sides": _("Baris %(line)s harus berisi debit atau kredit, tidak keduanya.") % p,
-        "unbalanced": _("Jurnal tidak seimbang: debit Rp%(debit)s, kredit Rp%(credit)s.") % p,
-        "unknown_operation": _("Jenis transaksi '%(kind)s' tidak dikenal.") % p,
-        "not_cash": _("Akun kas/bank harus 1100 (Kas) atau 1200 (Bank), bukan %(account)s.") % p,
-        "same_account": _("Akun asal dan tujuan sama (%(account)s).") % p,
+        "not_integer": _("Jumlah pada baris %(line)s harus bilangan bulat rupiah (tanpa sen)."),
+        "not_positive": _("Jumlah pada baris %(line)s harus lebih dari Rp0."),
+        "both_sides": _("Baris %(line)s harus berisi debit atau kredit, tidak keduanya."),
+        "unbalanced": _("Jurnal tidak seimbang: debit Rp%(debit)s, kredit Rp%(credit)s."),
+        "unknown_operation": _("Jenis transaksi '%(kind)s' tidak dikenal."),
+        "not_cash": _("Akun kas/bank harus 1100 (Kas) atau 1200 (Bank), bukan %(account)s."),
+        "same_account": _("Akun asal dan tujuan sama (%(account)s)."),
         "fee_negative": _("Jasa pinjaman tidak boleh negatif."),
-        "bad_amount": _("'%(text)s' bukan jumlah rupiah yang sah (contoh: 1.500.000).") % p,
-        "too_large": _("Jumlah %(text)s terlalu besar.") % p,
+        "bad_amount": _("'%(text)s' bukan jumlah rupiah yang sah (contoh: 1.500.000)."),
+        "too_large": _("Jumlah %(text)s terlalu besar."),
         "bad_term": _("Lama pinjaman harus 1 sampai 60 bulan."),
     }
-    return messages.get(error.code, str(error))
+    # Fill only the message that applies: each code comes with its own parameters.
+    message = messages.get(error.code)
+    return message % error.params if message else str(error)
 
 
 def _rupiah(value: int) -> str:
