@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from berdaya.api.api import api
 from berdaya.core import views as core_views
 
 urlpatterns = [
@@ -13,5 +14,6 @@ urlpatterns = [
     path("kube/", include("berdaya.kube.urls")),
     path("pendampingan/", include("berdaya.mentoring.urls")),
     path("buku/", include("berdaya.ledger.urls")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
