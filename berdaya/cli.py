@@ -23,8 +23,10 @@ app = typer.Typer(
 )
 regions_app = typer.Typer(help="Wilayah Kemendagri.", no_args_is_help=True)
 import_app = typer.Typer(help="Impor data.", no_args_is_help=True)
+export_app = typer.Typer(help="Ekspor data.", no_args_is_help=True)
 app.add_typer(regions_app, name="regions")
 app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 
 
 def _django() -> None:
@@ -294,6 +296,68 @@ def import_kube(
             "tidak ada KUBE yang disimpan.",
             code=1,
         )
+
+
+def _kube(ref: str):
+    """A KUBE by numeric id or exact name; exit 1 when none or several match."""
+    from berdaya.kube.models import Kube
+
+    ref = ref.strip()
+    kube = Kube.objects.filter(pk=int(ref)).first() if ref.isascii() and ref.isdigit() and len(ref) < 10 else None
+    if kube is not None:
+        return kube
+    matches = list(Kube.objects.filter(name=ref).select_related("region").order_by("pk"))
+    if not matches:
+        _fail(f"KUBE {ref!r} tidak ditemukan (berikan id atau nama persisnya)", code=1)
+    if len(matches) > 1:
+        listed = "; ".join(f"id {k.pk} di {k.region.name} ({k.region_id})" for k in matches)
+        _fail(f"ada {len(matches)} KUBE bernama {ref!r}: {listed}. Pakai id-nya.", code=1)
+    return matches[0]
+
+
+@export_app.command("beancount")
+def export_beancount(
+    kube: Annotated[str, typer.Option("--kube", help="Id atau nama persis KUBE.")],
+    out: Annotated[Path, typer.Option("--out", help="Berkas Beancount yang ditulis (.beancount).")],
+) -> None:
+    """Write one KUBE's books as a Beancount v3 file (check it with `bean-check`)."""
+    _django()
+    from berdaya.ledger.beancount import beancount_export
+
+    found = _kube(kube)
+    try:
+        counts = beancount_export(actor=None, kube=found, path=out)
+    except OSError as error:
+        _fail(f"tidak bisa menulis {out}: {error}")
+        return
+    typer.echo(
+        f"Buku {found.name} (id {found.pk}): {counts['entries']} jurnal, {counts['lines']} baris, "
+        f"{counts['accounts']} akun -> {out}"
+    )
+
+
+@app.command("api-token")
+def api_token(
+    user: Annotated[str, typer.Option("--user", help="Nama pengguna pemilik token.")],
+) -> None:
+    """Issue an API bearer token for a user; the token is the last line printed, and is shown only once."""
+    _django()
+    from berdaya.api.services import ApiTokenError, api_token_create
+    from berdaya.core.models import User
+
+    owner = User.objects.filter(username=user).first()
+    if owner is None:
+        _fail(f"pengguna {user!r} tidak ada")
+        return
+    try:
+        token = api_token_create(user=owner, actor=None)
+    except ApiTokenError as error:
+        _fail(str(error))
+        return
+    typer.echo(
+        f"Token API untuk {owner.username} ({owner.get_role_display()}). Simpan sekarang; tidak ditampilkan lagi:"
+    )
+    typer.echo(token)
 
 
 @app.command("screen-registry")

@@ -4,7 +4,6 @@ who may do what. Amounts are checked as balances after posting, never as page te
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from django.urls import reverse
@@ -476,7 +475,7 @@ def test_closing_a_month_stops_posting_into_it(treasurer_client, kube):
 
 
 @pytest.mark.slow
-def test_the_journal_stays_fast_with_twenty_thousand_entries(treasurer_client, kube, django_assert_max_num_queries):
+def test_the_journal_pages_in_sql_with_twenty_thousand_entries(treasurer_client, kube, django_assert_max_num_queries):
     operations_post_bulk(
         actor=None,
         kube=kube,
@@ -487,19 +486,16 @@ def test_the_journal_stays_fast_with_twenty_thousand_entries(treasurer_client, k
     )
     url = reverse("ledger:journal", args=[kube.pk])
 
-    timings = []
+    # A bounded number of queries whatever the book's size; the time itself is bench/ledger.py's to measure.
     responses = []
     for target, query in [
         (url, {"hal": "401"}),
         (url, {"bulan": "2025-06"}),
         (reverse("ledger:books", args=[kube.pk]), {}),
     ]:
-        started = time.perf_counter()
         with django_assert_max_num_queries(12):
             responses.append(treasurer_client.get(target, query))
-        timings.append(time.perf_counter() - started)
     last_page, month, home = responses
 
     assert last_page.status_code == month.status_code == home.status_code == 200
     assert len(last_page.context["page"].object_list) == 1  # 20,001 entries: the aid and the sales
-    assert max(timings) < 1, timings
