@@ -14,7 +14,6 @@ store with the entry, so a form sent twice posts once.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable
 
 from django.conf import settings
@@ -23,7 +22,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, Sum
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from berdaya.core.offline import json_refusals, offline_texts, refused, saved
 from berdaya.core.templatetags.berdaya import rupiah, tanggal
 from berdaya.engine import bookkeeping as bk
 from berdaya.kube.models import Kube, Membership
@@ -60,7 +60,6 @@ from berdaya.ledger.services import (
 from berdaya.ledger.services.posting import POSTING_STATES
 
 # The phone script's messages are the same for every offline form; the mentoring pages own them.
-from berdaya.mentoring.views_field import offline_texts
 
 # The operation buttons of the books home, grouped the way a treasurer thinks of their day.
 OPERATION_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -87,32 +86,10 @@ JOURNAL_PAGE_SIZE = 50
 # ---------------------------------------------------------------- helpers
 
 
-def _wants_json(request) -> bool:
-    return request.headers.get("X-Berdaya-Form") == "fetch"
-
-
-def _from_outbox(request) -> bool:
-    return request.headers.get("X-Berdaya-Queued") == "1"
-
-
-def _json_refusals(view):
-    """For the phone's fetch, a refusal is JSON with a message (4xx: do not retry), never an HTML page that
-    it would take for a dropped connection and re-send forever."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied:
-            if not _wants_json(request):
-                raise
-            return JsonResponse({"ok": False, "message": _("Anda tidak berhak mengubah buku KUBE ini.")}, status=403)
-        except Http404:
-            if not _wants_json(request):
-                raise
-            return JsonResponse({"ok": False, "message": _("Buku KUBE ini tidak ditemukan.")}, status=404)
-
-    return wrapped
+_json_refusals = json_refusals(
+    forbidden=gettext_lazy("Anda tidak berhak mengubah buku KUBE ini."),
+    not_found=gettext_lazy("Buku KUBE ini tidak ditemukan."),
+)
 
 
 def _kube(request, kube_id: int, may: Callable | None = None) -> Kube:
@@ -126,30 +103,6 @@ def _kube(request, kube_id: int, may: Callable | None = None) -> Kube:
 def _entry(kube: Kube, entry_id: int) -> JournalEntry:
     """An entry of this KUBE's books; another KUBE's entry is 404 even to someone who may read both."""
     return get_object_or_404(JournalEntry.objects.select_related("posted_by"), pk=entry_id, kube=kube)
-
-
-def _refused(request, form, template: str, context: dict):
-    """Re-show the form with its messages and what was typed (status 400), or the JSON refusal."""
-    if _wants_json(request):
-        errors = [
-            {"field": str(form.fields[name].label or "") if name in form.fields else "", "message": str(text)}
-            for name, texts in form.errors.items()
-            for text in texts
-        ]
-        general = list(form.non_field_errors())
-        message = general[0] if general else _("Periksa isian berikut.")
-        errors = [e for e in errors if e["message"] != message]
-        return JsonResponse({"ok": False, "message": str(message), "errors": errors}, status=400)
-    return render(request, template, {**context, "form": form}, status=400)
-
-
-def _saved(request, url: str, message: str):
-    # A submission sent later from the outbox must not leave a message for whatever page comes next.
-    if not _from_outbox(request):
-        messages.success(request, message)
-    if _wants_json(request):
-        return JsonResponse({"ok": True, "redirect": url, "message": message})
-    return redirect(url)
 
 
 def _report_links(kube: Kube) -> list[tuple[str, str]]:
@@ -371,9 +324,9 @@ def operation_new(request, kube_id: int, kind: str):
                 "number": entry.number,
                 "date": tanggal(entry.date),
             }
-            return _saved(request, reverse("ledger:books", args=[kube.pk]), message)
+            return saved(request, reverse("ledger:books", args=[kube.pk]), message)
     if request.method == "POST":
-        return _refused(request, form, "ledger/books_operation.html", context)
+        return refused(request, form, "ledger/books_operation.html", context)
     return render(request, "ledger/books_operation.html", {**context, "form": form})
 
 
@@ -405,9 +358,9 @@ def manual_entry(request, kube_id: int):
                 "number": entry.number,
                 "amount": rupiah(entry.total),
             }
-            return _saved(request, reverse("ledger:entry", args=[kube.pk, entry.pk]), message)
+            return saved(request, reverse("ledger:entry", args=[kube.pk, entry.pk]), message)
     if request.method == "POST":
-        return _refused(request, form, "ledger/books_manual.html", context)
+        return refused(request, form, "ledger/books_manual.html", context)
     return render(request, "ledger/books_manual.html", {**context, "form": form})
 
 
@@ -481,8 +434,8 @@ def entry_reverse_view(request, kube_id: int, entry_id: int):
                 "number": entry.number,
                 "reversal": reversal.number,
             }
-            return _saved(request, reverse("ledger:entry", args=[kube.pk, entry.pk]), message)
-    return _refused(request, form, "ledger/books_entry.html", _entry_context(request, kube, entry))
+            return saved(request, reverse("ledger:entry", args=[kube.pk, entry.pk]), message)
+    return refused(request, form, "ledger/books_entry.html", _entry_context(request, kube, entry))
 
 
 @login_required

@@ -10,8 +10,6 @@ JavaScript the same forms post and redirect as usual.
 
 from __future__ import annotations
 
-import functools
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -19,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -28,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from berdaya.core.models import Region, Role
+from berdaya.core.offline import json_refusals, offline_texts, refused, saved
 from berdaya.core.scoping import code_in_scope, region_q
 from berdaya.core.templatetags.berdaya import tanggal
 from berdaya.kube.models import LIVE_STATES, Kube, Membership
@@ -148,34 +147,10 @@ class TrainingForm(forms.Form):
 # ---------------------------------------------------------------- helpers
 
 
-def _wants_json(request) -> bool:
-    return request.headers.get("X-Berdaya-Form") == "fetch"
-
-
-def _from_outbox(request) -> bool:
-    return request.headers.get("X-Berdaya-Queued") == "1"
-
-
-def _json_refusals(view):
-    """For the phone's fetch, a refusal is JSON with a message (4xx: do not retry), never an HTML page
-    that it would take for a dropped connection and re-send forever."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied:
-            if not _wants_json(request):
-                raise
-            return JsonResponse(
-                {"ok": False, "message": _("Anda tidak berhak mencatat kegiatan KUBE ini.")}, status=403
-            )
-        except Http404:
-            if not _wants_json(request):
-                raise
-            return JsonResponse({"ok": False, "message": _("KUBE tidak ditemukan di wilayah Anda.")}, status=404)
-
-    return wrapped
+_json_refusals = json_refusals(
+    forbidden=gettext_lazy("Anda tidak berhak mencatat kegiatan KUBE ini."),
+    not_found=gettext_lazy("KUBE tidak ditemukan di wilayah Anda."),
+)
 
 
 def _kube_for_recording(request, pk: int) -> Kube:
@@ -186,49 +161,8 @@ def _kube_for_recording(request, pk: int) -> Kube:
     return kube
 
 
-def _refused(request, form, template: str, context: dict):
-    if _wants_json(request):
-        errors = [
-            {"field": str(form.fields[name].label or "") if name in form.fields else "", "message": str(message)}
-            for name, messages_ in form.errors.items()
-            for message in messages_
-        ]
-        return JsonResponse({"ok": False, "message": _("Periksa isian berikut."), "errors": errors}, status=400)
-    return render(request, template, {**context, "form": form}, status=400 if request.method == "POST" else 200)
-
-
 def _saved(request, kube: Kube, message: str):
-    url = reverse("kube:detail", args=[kube.pk])
-    # A submission sent later from the outbox must not leave a message for whatever page comes next.
-    if not _from_outbox(request):
-        messages.success(request, message)
-    if _wants_json(request):
-        return JsonResponse({"ok": True, "redirect": url, "message": message})
-    return redirect(url)
-
-
-def offline_texts() -> dict[str, str]:
-    """The phone script's messages, translated here so the script itself holds no UI text to maintain."""
-    return {
-        "queued": _("Tersimpan di ponsel; akan dikirim otomatis saat sinyal kembali."),
-        "queuedNoPhoto": _(
-            "Tersimpan di ponsel tanpa foto (memori ponsel penuh); akan dikirim otomatis saat sinyal kembali."
-        ),
-        "waiting": _("Formulir ini sudah tersimpan di ponsel dan menunggu sinyal untuk dikirim."),
-        "sending": _("Mengirim…"),
-        "sent": _("Catatan yang tersimpan di ponsel sudah terkirim."),
-        "pending": _("catatan menunggu dikirim."),
-        "rejected": _("Catatan tidak diterima server"),
-        "restored": _("Isian yang belum terkirim dipulihkan."),
-        "clear": _("Kosongkan formulir"),
-        "dismiss": _("Tutup"),
-        "geoWorking": _("Mencari lokasi…"),
-        "geoFailed": _("Lokasi tidak dapat diambil"),
-        "geoNone": _("Lokasi belum diambil."),
-        "geoUnsupported": _("Ponsel ini tidak dapat memberi lokasi."),
-        "geoAt": _("Lokasi"),
-        "accuracy": _("ketelitian"),
-    }
+    return saved(request, reverse("kube:detail", args=[kube.pk]), message)
 
 
 def short_name(name: str) -> str:
@@ -335,7 +269,7 @@ def meeting_new(request, pk: int):
                 },
             )
     if request.method == "POST":
-        return _refused(request, form, "mentoring/meeting_form.html", context)
+        return refused(request, form, "mentoring/meeting_form.html", context)
     return render(request, "mentoring/meeting_form.html", {**context, "form": form})
 
 
@@ -368,7 +302,7 @@ def visit_new(request, pk: int):
                 request, kube, _("Kunjungan %(date)s tersimpan.") % {"date": tanggal(form.cleaned_data["date"])}
             )
     if request.method == "POST":
-        return _refused(request, form, "mentoring/visit_form.html", context)
+        return refused(request, form, "mentoring/visit_form.html", context)
     return render(request, "mentoring/visit_form.html", {**context, "form": form})
 
 
