@@ -112,3 +112,29 @@ def test_a_bad_amount_is_refused_with_a_message_not_a_crash(kube, amount, fragme
     with pytest.raises(LedgerError, match=fragment):
         operation_post(actor=None, kube=kube, kind="sale", date=DAY, amount=amount)
     assert JournalEntry.objects.filter(kube=kube).count() == 1
+
+
+def test_a_loan_made_and_repaid_in_one_batch_is_stored_once(kube):
+    from berdaya.ledger.services import operations_post_bulk
+
+    member = kube.memberships.first()
+    operations_post_bulk(
+        actor=None,
+        kube=kube,
+        operations=[
+            {"kind": "from_bank", "date": DAY, "amount": 2_000_000},
+            {"kind": "loan_out", "date": DAY, "amount": 600_000, "member": member, "term_months": 3, "loan_ref": "a"},
+            {"kind": "repayment", "date": DAY + dt.timedelta(days=31), "amount": 200_000, "member": member,
+             "loan_ref": "a"},
+            {"kind": "repayment", "date": DAY + dt.timedelta(days=60), "amount": 200_000, "member": member,
+             "loan_ref": "a"},
+        ],
+    )  # fmt: skip
+    loan = MemberLoan.objects.get(kube=kube)
+    assert loan.entries.count() == 3
+    assert balances(kube)["1300"] == 200_000
+
+
+def test_the_first_close_looks_only_at_years_with_entries(kube, django_assert_max_num_queries):
+    with django_assert_max_num_queries(20):
+        month_close(actor=None, kube=kube, month=dt.date(2025, 3, 1))

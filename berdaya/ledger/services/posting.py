@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -431,7 +431,8 @@ def _write(planner: _Planner, *, actor: User | None, action: str) -> list[Journa
     if not planner.planned:
         return []
     book = planner.book
-    new_loans = [p.loan for p in planner.planned if p.loan is not None and p.loan.pk is None]
+    # A loan made in this batch is named by its loan-out and by its repayments: store it once.
+    new_loans = list({id(p.loan): p.loan for p in planner.planned if p.loan is not None and p.loan.pk is None}.values())
     if new_loans:
         MemberLoan.objects.bulk_create(new_loans)
     posted_by = _actor_or_none(actor)
@@ -699,7 +700,11 @@ def month_close(*, actor: User | None, kube: Kube, month: dt.date) -> Book:
             raise LedgerError(_("Bulan %(month)s belum berakhir.") % {"month": month.strftime("%m/%Y")})
         if book.closed_through is not None and end <= book.closed_through:
             raise LedgerError(_("Buku sudah ditutup sampai %(closed)s.") % {"closed": book.closed_through.isoformat()})
-        start = (book.closed_through or dt.date.min) + dt.timedelta(days=1)
+        if book.closed_through is not None:
+            start = book.closed_through + dt.timedelta(days=1)
+        else:  # never closed: from the first entry (no year before it has anything to close)
+            first = JournalEntry.objects.filter(kube=kube).aggregate(first=Min("date"))["first"]
+            start = first or end
         for year in range(start.year, end.year + 1):
             december_end = dt.date(year, 12, 31)
             if start <= december_end <= end:
