@@ -15,6 +15,7 @@ import random
 from collections.abc import Callable
 
 from berdaya.core.models import Region, User
+from berdaya.demo.books import demo_books_build
 from berdaya.engine.grouping.formation import GroupingOptions, form_groups
 from berdaya.kube import services
 from berdaya.kube.models import Kube, KubeState
@@ -59,14 +60,22 @@ STATE_PLAN = (
     + [KubeState.FUNDED] * 5 + [KubeState.ACTIVE] * 22 + [KubeState.GRADUATED, KubeState.DISSOLVED]
 )  # fmt: skip
 HISTORY_START = dt.date(2025, 5, 1)
+DEMO_AID = 20_000_000  # UEP aid per KUBE, the same for every group
+# Graduation and dissolution, in days before the demo date.
+ENDINGS = {KubeState.GRADUATED: 20, KubeState.DISSOLVED: 75}
 
 
 def demo_kubes_build(*, seed: int, officer: User, as_of: dt.date, log: Callable[[str], None]) -> dict:
     """Form, establish and mentor the demo KUBEs. Runs inside demo_build's transaction."""
     rng = random.Random(seed * 31 + 4)
     groups = _proposals(seed)
-    kubes = _create_kubes(groups, rng, officer, as_of)
+    kubes, endings = _create_kubes(groups, rng, officer, as_of)
     log(f"KUBE dibentuk: {len(kubes)} (dari {len(groups)} usulan optimasi)")
+    # A group's books are written while it works: a dissolved group's books are frozen and a graduated
+    # group's members have left, so the groups graduate or dissolve only after their history is posted.
+    ends = {kube.pk: (state, as_of - dt.timedelta(days=ENDINGS[state])) for kube, state in endings}
+    book_counts = demo_books_build(seed=seed, officer=officer, as_of=as_of, log=log, endings=ends)
+    _end(endings, officer, as_of)
     facilitators = _facilitators(officer)
     assigned = _assign(kubes, facilitators)
     meetings, attendance, visits = _history(kubes, assigned, rng, as_of)
@@ -75,7 +84,7 @@ def demo_kubes_build(*, seed: int, officer: User, as_of: dt.date, log: Callable[
         f"Pendampingan: {len(facilitators)} pendamping di Pontianak Utara, tidak ada di Pontianak Kota; "
         f"{meetings:,} pertemuan, {attendance:,} catatan kehadiran, {visits:,} kunjungan, {trainings} pelatihan"
     )
-    return {"kubes": len(kubes), "meetings": meetings, "visits": visits}
+    return {"kubes": len(kubes), "meetings": meetings, "visits": visits, **book_counts}
 
 
 def _proposals(seed: int) -> list[dict]:
@@ -127,10 +136,13 @@ def _pick(groups: list[dict], rng: random.Random) -> list[dict]:
     return picked
 
 
-def _create_kubes(groups: list[dict], rng: random.Random, officer: User, as_of: dt.date) -> list[Kube]:
+def _create_kubes(
+    groups: list[dict], rng: random.Random, officer: User, as_of: dt.date
+) -> tuple[list[Kube], list[tuple[Kube, str]]]:
+    """The KUBEs, each taken to its planned state, and those still to graduate or dissolve (see _end)."""
     picked = _pick(groups, rng)
     if not picked:
-        return []
+        return [], []
     states = list(STATE_PLAN)
     rng.shuffle(states)
     states = states[: len(picked)]
@@ -144,7 +156,7 @@ def _create_kubes(groups: list[dict], rng: random.Random, officer: User, as_of: 
     )
     counters: dict[str, int] = {}
     regions = {r.code: r for r in Region.objects.filter(code__in={g["kode_wilayah"] for g in picked})}
-    kubes = []
+    kubes, endings = [], []
     for i, (group, state) in enumerate(zip(picked, states, strict=True)):
         if i == 0:
             name = JAGUNG_MANIS[0]
@@ -161,7 +173,9 @@ def _create_kubes(groups: list[dict], rng: random.Random, officer: User, as_of: 
         kube = _walk(group, name, state, regions[group["kode_wilayah"]], rng, officer, as_of)
         kube.refresh_from_db()  # the services hand back fresh rows; the one created first is stale
         kubes.append(kube)
-    return kubes
+        if state in ENDINGS:
+            endings.append((kube, state))
+    return kubes, endings
 
 
 def _walk(
@@ -214,7 +228,7 @@ def _walk(
     services.aid_record(
         actor=officer,
         kube=kube,
-        amount=2_000_000 * len(families),
+        amount=DEMO_AID,
         paid_on=paid,
         reference=f"UEP-{paid.year}-{kube.pk:04d}",
     )
@@ -248,21 +262,25 @@ def _walk(
     if state == KubeState.FUNDED:
         return kube
     services.kube_activate(actor=officer, kube=kube, on=paid + dt.timedelta(days=7))
-    if state == KubeState.GRADUATED:
-        services.kube_graduate(
-            actor=officer,
-            kube=kube,
-            on=as_of - dt.timedelta(days=20),
-            reason="evaluasi akhir: usaha berjalan, IKS terbentuk, tanpa pendampingan intensif",
-        )
-    elif state == KubeState.DISSOLVED:
-        services.kube_dissolve(
-            actor=officer,
-            kube=kube,
-            on=as_of - dt.timedelta(days=75),
-            reason="usaha berhenti setelah banjir; anggota sepakat membubarkan",
-        )
     return kube
+
+
+def _end(endings: list[tuple[Kube, str]], officer: User, as_of: dt.date) -> None:
+    """Graduate or dissolve the groups planned to end, once their books are written."""
+    for kube, state in endings:
+        on = as_of - dt.timedelta(days=ENDINGS[state])
+        if state == KubeState.GRADUATED:
+            services.kube_graduate(
+                actor=officer,
+                kube=kube,
+                on=on,
+                reason="evaluasi akhir: usaha berjalan, IKS terbentuk, tanpa pendampingan intensif",
+            )
+        else:
+            services.kube_dissolve(
+                actor=officer, kube=kube, on=on, reason="usaha berhenti setelah banjir; anggota sepakat membubarkan"
+            )
+        kube.refresh_from_db()
 
 
 def _facilitators(officer: User) -> list[Facilitator]:
