@@ -7,11 +7,14 @@ evaluators see aggregated metrics only (reports.region_metrics), never a KUBE's 
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from berdaya.core.models import Role, User
-from berdaya.kube.models import Kube
-from berdaya.kube.selectors import can_manage_kubes, can_record_activity, kube_get_for_user, kubes_for_user
+from berdaya.kube.models import Kube, Membership
+from berdaya.kube.selectors import can_manage_kubes, can_record_activity, family_head, kube_get_for_user, kubes_for_user
+from berdaya.ledger.models import AccountType, JournalEntry, JournalLine, Operation
 
 
 def books_for_user(user: User) -> QuerySet[Kube]:
@@ -42,3 +45,55 @@ def can_close_month(user: User, kube: Kube) -> bool:
 def can_edit_accounts(user: User, kube: Kube) -> bool:
     """Add, rename or retire accounts: as for closing a month."""
     return can_close_month(user, kube)
+
+
+# ---- what the operation forms suggest and list -------------------------------------------------
+
+
+def member_names(kube: Kube, *, live_only: bool) -> dict[int, str]:
+    """Membership id -> the family head's name, for the member pickers."""
+    memberships = Membership.objects.filter(kube=kube).select_related("family").prefetch_related("family__members")
+    if live_only:
+        memberships = memberships.filter(live=True)
+    names = {}
+    for membership in memberships.order_by("id"):
+        head = family_head(membership.family)
+        name = head.name if head else membership.family.no_kk[-4:]
+        names[membership.pk] = name if membership.live else _("%(name)s (keluar)") % {"name": name}
+    return names
+
+
+def member_balances(kube: Kube, code: str) -> dict[int, int]:
+    """Membership id -> debit-minus-credit of the member's lines on one account (loans, savings)."""
+    rows = (
+        JournalLine.objects.filter(kube=kube, account__code=code, entry__member__isnull=False)
+        .values("entry__member_id")
+        .annotate(d=Sum("debit"), c=Sum("credit"))
+    )
+    return {row["entry__member_id"]: (row["d"] or 0) - (row["c"] or 0) for row in rows}
+
+
+def loan_fee_suggestion(outstanding: int) -> int:
+    """The jasa the repayment form suggests: LOAN_FEE_PERCENT % of the principal still owed, to the rupiah."""
+    percent = int(settings.BERDAYA.get("LOAN_FEE_PERCENT", 1))
+    return (outstanding * percent + 50) // 100
+
+
+def iks_suggestion(kube: Kube) -> dict:
+    """IKS_PERCENT % of the net surplus (income − expenses) dated after the last IKS allocation still standing.
+
+    Year-end closing entries are left out: they move the surplus to SHU ditahan, they do not undo it.
+    """
+    last = (
+        JournalEntry.objects.filter(kube=kube, operation=Operation.IKS_ALLOCATION, reversed_by__isnull=True)
+        .order_by("-date", "-number")
+        .first()
+    )
+    lines = JournalLine.objects.filter(kube=kube, account__type__in=[AccountType.INCOME, AccountType.EXPENSE])
+    lines = lines.exclude(entry__operation=Operation.YEAR_CLOSE)
+    if last is not None:
+        lines = lines.filter(date__gt=last.date)
+    sums = lines.aggregate(d=Sum("debit"), c=Sum("credit"))
+    surplus = (sums["c"] or 0) - (sums["d"] or 0)
+    percent = int(settings.BERDAYA.get("IKS_PERCENT", 10))
+    return {"surplus": surplus, "percent": percent, "amount": max(0, surplus * percent // 100), "since": last}

@@ -21,7 +21,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Sum
+from django.db.models import Exists, F, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -33,8 +33,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from berdaya.core.offline import json_refusals, offline_texts, refused, saved
 from berdaya.core.templatetags.berdaya import rupiah, tanggal
 from berdaya.engine import bookkeeping as bk
-from berdaya.kube.models import Kube, Membership
-from berdaya.kube.selectors import family_head
+from berdaya.kube.models import Kube
 from berdaya.ledger.forms import (
     HINTS,
     AccountCreateForm,
@@ -45,8 +44,17 @@ from berdaya.ledger.forms import (
     ReverseForm,
     money_comes_in,
 )
-from berdaya.ledger.models import Account, AccountType, Book, JournalEntry, JournalLine, Operation
-from berdaya.ledger.selectors import book_kube_for_user, can_close_month, can_edit_accounts, can_post
+from berdaya.ledger.models import Account, AccountType, Book, JournalEntry, Operation
+from berdaya.ledger.selectors import (
+    book_kube_for_user,
+    can_close_month,
+    can_edit_accounts,
+    can_post,
+    iks_suggestion,
+    loan_fee_suggestion,
+    member_balances,
+    member_names,
+)
 from berdaya.ledger.services import (
     LedgerError,
     account_create,
@@ -154,55 +162,6 @@ def _entries_listing(kube: Kube):
     )
 
 
-def _member_names(kube: Kube, *, live_only: bool) -> dict[int, str]:
-    """Membership id -> the family head's name, for the member pickers."""
-    memberships = Membership.objects.filter(kube=kube).select_related("family").prefetch_related("family__members")
-    if live_only:
-        memberships = memberships.filter(live=True)
-    names = {}
-    for membership in memberships.order_by("id"):
-        head = family_head(membership.family)
-        name = head.name if head else membership.family.no_kk[-4:]
-        names[membership.pk] = name if membership.live else _("%(name)s (keluar)") % {"name": name}
-    return names
-
-
-def _per_member(kube: Kube, code: str) -> dict[int, int]:
-    """Membership id -> debit-minus-credit of the member's lines on one account (loans, savings)."""
-    rows = (
-        JournalLine.objects.filter(kube=kube, account__code=code, entry__member__isnull=False)
-        .values("entry__member_id")
-        .annotate(d=Sum("debit"), c=Sum("credit"))
-    )
-    return {row["entry__member_id"]: (row["d"] or 0) - (row["c"] or 0) for row in rows}
-
-
-def _fee_suggestion(outstanding: int) -> int:
-    """The jasa the repayment form suggests: LOAN_FEE_PERCENT % of the principal still owed, to the rupiah."""
-    percent = int(settings.BERDAYA.get("LOAN_FEE_PERCENT", 1))
-    return (outstanding * percent + 50) // 100
-
-
-def _iks_suggestion(kube: Kube) -> dict:
-    """IKS_PERCENT % of the net surplus (income − expenses) dated after the last IKS allocation still standing.
-
-    Year-end closing entries are left out: they move the surplus to SHU ditahan, they do not undo it.
-    """
-    last = (
-        JournalEntry.objects.filter(kube=kube, operation=Operation.IKS_ALLOCATION, reversed_by__isnull=True)
-        .order_by("-date", "-number")
-        .first()
-    )
-    lines = JournalLine.objects.filter(kube=kube, account__type__in=[AccountType.INCOME, AccountType.EXPENSE])
-    lines = lines.exclude(entry__operation=Operation.YEAR_CLOSE)
-    if last is not None:
-        lines = lines.filter(date__gt=last.date)
-    sums = lines.aggregate(d=Sum("debit"), c=Sum("credit"))
-    surplus = (sums["c"] or 0) - (sums["d"] or 0)
-    percent = int(settings.BERDAYA.get("IKS_PERCENT", 10))
-    return {"surplus": surplus, "percent": percent, "amount": max(0, surplus * percent // 100), "since": last}
-
-
 def _operation_context(kube: Kube, kind: str) -> tuple[dict, dict]:
     """(form arguments, template extras) for one operation: the member picker with what each member owes
     or holds, the expense accounts, the suggested amounts."""
@@ -211,12 +170,12 @@ def _operation_context(kube: Kube, kind: str) -> tuple[dict, dict]:
     operation = bk.OPERATIONS[kind]
     if operation.member:
         if kind in ("loan_out", "savings_in"):
-            names = _member_names(kube, live_only=True)
+            names = member_names(kube, live_only=True)
             form_args["members"] = list(names.items())
         elif kind == "repayment":
-            names = _member_names(kube, live_only=False)
-            owed = _per_member(kube, bk.LOANS)
-            fees = {pk: _fee_suggestion(owed[pk]) for pk in names if owed.get(pk, 0) > 0}
+            names = member_names(kube, live_only=False)
+            owed = member_balances(kube, bk.LOANS)
+            fees = {pk: loan_fee_suggestion(owed[pk]) for pk in names if owed.get(pk, 0) > 0}
             form_args["members"] = [
                 (pk, _("%(name)s — sisa pinjaman %(owed)s") % {"name": name, "owed": rupiah(owed[pk])})
                 for pk, name in names.items()
@@ -225,8 +184,8 @@ def _operation_context(kube: Kube, kind: str) -> tuple[dict, dict]:
             extras["fee_suggestions"] = {str(pk): fee for pk, fee in fees.items()}
             extras["fee_percent"] = int(settings.BERDAYA.get("LOAN_FEE_PERCENT", 1))
         else:  # savings_out
-            names = _member_names(kube, live_only=False)
-            held = {pk: -balance for pk, balance in _per_member(kube, bk.SAVINGS).items()}
+            names = member_names(kube, live_only=False)
+            held = {pk: -balance for pk, balance in member_balances(kube, bk.SAVINGS).items()}
             form_args["members"] = [
                 (pk, _("%(name)s — simpanan %(held)s") % {"name": name, "held": rupiah(held[pk])})
                 for pk, name in names.items()
@@ -237,7 +196,7 @@ def _operation_context(kube: Kube, kind: str) -> tuple[dict, dict]:
             Account.objects.filter(kube=kube, type=AccountType.EXPENSE, active=True).order_by("code")
         )
     if kind == "iks_allocation":
-        extras["iks"] = _iks_suggestion(kube)
+        extras["iks"] = iks_suggestion(kube)
         form_args["suggested_amount"] = extras["iks"]["amount"]
     return form_args, extras
 
@@ -397,7 +356,7 @@ def _entry_context(request, kube: Kube, entry: JournalEntry) -> dict:
         "lines": entry.lines.select_related("account").order_by("id"),
         "reversal": reversal,
         "original": entry.reverses,
-        "member_name": _member_names(kube, live_only=False).get(entry.member_id) if entry.member_id else None,
+        "member_name": member_names(kube, live_only=False).get(entry.member_id) if entry.member_id else None,
         "may_reverse": reversible and can_post(request.user, kube),
         "offline_texts": offline_texts(),
     }
