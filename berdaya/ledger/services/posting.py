@@ -767,7 +767,11 @@ def books_wipe(*, actor: User | None) -> int:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
+                # TRUNCATE refuses tables with deferred checks still pending in this transaction (a demo
+                # built and rebuilt in one transaction): run them now, then defer again as declared.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("TRUNCATE " + ", ".join(tables))
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
             for model in (JournalLine, JournalEntry, MemberLoan, Account, Book):
                 model.objects.all().delete()
