@@ -27,6 +27,8 @@ export_app = typer.Typer(help="Ekspor data.", no_args_is_help=True)
 app.add_typer(regions_app, name="regions")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+analyze_app = typer.Typer(help="Analisis evaluasi tanpa basis data.", no_args_is_help=True)
+app.add_typer(analyze_app, name="analyze")
 
 
 def _django() -> None:
@@ -336,6 +338,36 @@ def export_beancount(
     )
 
 
+@export_app.command("xlsform")
+def export_xlsform(
+    instrument: Annotated[str, typer.Option("--instrument", help="welfare, empowerment atau group_assessment.")],
+    out: Annotated[Path, typer.Option("--out", help="Berkas XLSForm yang ditulis (.xlsx).")],
+    version: Annotated[int | None, typer.Option("--version", help="Versi instrumen (bawaan: terbaru).")] = None,
+) -> None:
+    """Write a survey instrument as an XLSForm for ODK Collect / KoboToolbox, checked with pyxform."""
+    from berdaya.engine.evaluation.instruments import InstrumentError, load_instrument
+    from berdaya.engine.evaluation.xlsform import XlsformError, xlsform_check, xlsform_write
+
+    try:
+        found = load_instrument(instrument, version)
+    except InstrumentError as error:
+        _fail(str(error))
+        return
+    try:
+        xlsform_write(found, out)
+    except OSError as error:
+        _fail(f"tidak bisa menulis {out}: {error}")
+        return
+    try:
+        check = xlsform_check(out)
+    except XlsformError as error:
+        _fail(str(error), code=1)
+        return
+    for warning in check.warnings:
+        typer.secho(f"Peringatan pyxform: {warning}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(f"{found.title} (form_id {found.form_id}, versi {found.version}): {len(found.items)} butir -> {out}")
+
+
 @app.command("api-token")
 def api_token(
     user: Annotated[str, typer.Option("--user", help="Nama pengguna pemilik token.")],
@@ -444,6 +476,43 @@ def manage(ctx: typer.Context) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["berdaya manage", *ctx.args])
+
+
+@analyze_app.command("af")
+def analyze_af(
+    input: Annotated[
+        Path,
+        typer.Option(
+            "--input",
+            help="CSV: satu baris per orang, satu kolom per indikator (kolom id/person_id diabaikan).",
+        ),
+    ],
+    weights: Annotated[str, typer.Option("--weights", help="Bobot per kolom indikator, mis. 1,1,2.")],
+    k: Annotated[str, typer.Option("--k", help="Batas miskin k: bagian indikator berbobot, 0 < k ≤ 1.")],
+    cutoffs: Annotated[
+        str | None,
+        typer.Option("--cutoffs", help="Batas per kolom (deprivasi bila di bawahnya); tanpa ini sel harus 0/1."),
+    ] = None,
+) -> None:
+    """Alkire–Foster H, A, M0 and each indicator's censored contribution, as JSON (no database)."""
+    from berdaya.engine.errors import InputError
+    from berdaya.engine.evaluation.afio import af_from_csv, af_report, parse_number_list
+    from berdaya.engine.evaluation.alkire_foster import AlkireFosterError
+
+    try:
+        k_value = parse_number_list(k, option="--k")
+        if len(k_value) != 1 or not (0 < k_value[0] <= 1):
+            _fail(f"--k harus satu angka lebih dari 0 dan paling besar 1, bukan {k!r}")
+        result = af_from_csv(
+            input,
+            weights=parse_number_list(weights, option="--weights"),
+            k=k_value[0],
+            cutoffs=parse_number_list(cutoffs, option="--cutoffs") if cutoffs is not None else None,
+        )
+    except (InputError, AlkireFosterError) as error:
+        _fail(str(error))
+        return
+    typer.echo(json.dumps(af_report(result), indent=2))
 
 
 def main() -> None:
