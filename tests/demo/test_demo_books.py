@@ -41,8 +41,11 @@ def books_digest() -> str:
         "debit",
         "credit",
     )
+    # The aid's payment reference holds the KUBE's database id, and PostgreSQL does not hand ids back
+    # when the first build is rolled back: leave that one description out (its amount and date stay in).
+    rows = [row[:5] + ("",) + row[6:] if row[4] == "aid_received" else row for row in lines]
     books = Book.objects.order_by("kube__region_id", "kube__name").values_list("kube__name", "closed_through")
-    return hashlib.sha256(repr((list(lines), list(books))).encode()).hexdigest()
+    return hashlib.sha256(repr((rows, list(books))).encode()).hexdigest()
 
 
 @pytest.fixture(scope="module")
