@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "berdaya.kube",
     "berdaya.mentoring",
     "berdaya.ledger",
+    "berdaya.evaluation",
     "berdaya.api",
 ]
 
