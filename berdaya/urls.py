@@ -14,6 +14,7 @@ urlpatterns = [
     path("kube/", include("berdaya.kube.urls")),
     path("pendampingan/", include("berdaya.mentoring.urls")),
     path("buku/", include("berdaya.ledger.urls")),
+    path("evaluasi/", include("berdaya.evaluation.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
