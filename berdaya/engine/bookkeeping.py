@@ -264,7 +264,10 @@ def parse_rupiah(text: str | int) -> int:
         raise BookError("bad_amount", text=str(text))
     if isinstance(text, int):
         return text
-    cleaned = str(text).strip().replace(" ", "")
+    if not isinstance(text, str):
+        # A float or Decimal is never read through str(): 2.125 would become Rp2.125.
+        raise BookError("bad_amount", text=str(text))
+    cleaned = text.strip().replace(" ", "")
     match = _RUPIAH.match(cleaned)
     if not match:
         raise BookError("bad_amount", text=str(text).strip())

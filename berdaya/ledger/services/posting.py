@@ -140,7 +140,8 @@ class _Planner:
     today: dt.date
     balances: dict[str, int] = field(default_factory=dict)
     savings: dict[int, int] = field(default_factory=dict)  # member id -> Simpanan anggota held
-    outstanding: dict[int, int] = field(default_factory=dict)  # id(loan) -> principal still owed
+    # ("pk", id) for a stored loan, ("new", id(object)) for one made in this batch -> principal still owed
+    outstanding: dict[tuple[str, int], int] = field(default_factory=dict)
     keys: set[str] = field(default_factory=set)
     planned: list[_Planned] = field(default_factory=list)
 
@@ -167,8 +168,8 @@ class _Planner:
                 _("%(kube)s berstatus %(state)s; bukunya tidak menerima jurnal.")
                 % {"kube": kube.name, "state": kube.get_state_display()}
             )
-        if not isinstance(date, dt.date):
-            raise LedgerError(_("Tanggal jurnal wajib diisi."))
+        if isinstance(date, dt.datetime) or not isinstance(date, dt.date):
+            raise LedgerError(_("Tanggal jurnal harus berupa tanggal (tahun-bulan-hari)."))
         if date > self.today:
             raise LedgerError(
                 _("Tanggal %(date)s belum terjadi; catat transaksi setelah terjadi.") % {"date": date.isoformat()}
@@ -235,8 +236,13 @@ class _Planner:
             self.savings[member_id] = (sums["c"] or 0) - (sums["d"] or 0)
         return self.savings[member_id]
 
+    @staticmethod
+    def _loan_key(loan: MemberLoan) -> tuple[str, int]:
+        # By primary key for a stored loan: each operation may hand in its own instance of the same loan.
+        return ("new", id(loan)) if loan.pk is None else ("pk", loan.pk)
+
     def loan_outstanding(self, loan: MemberLoan) -> int:
-        key = id(loan)
+        key = self._loan_key(loan)
         if key not in self.outstanding:
             if loan.pk is None:
                 self.outstanding[key] = 0
@@ -309,7 +315,7 @@ class _Planner:
         if member is not None and bk.SAVINGS in deltas:
             self.savings[member.pk] = self.member_savings(member.pk) - deltas[bk.SAVINGS]
         if loan is not None and bk.LOANS in deltas:
-            self.outstanding[id(loan)] = self.loan_outstanding(loan) + deltas[bk.LOANS]
+            self.outstanding[self._loan_key(loan)] = self.loan_outstanding(loan) + deltas[bk.LOANS]
         self.planned.append(entry)
         return entry
 
@@ -365,7 +371,7 @@ class _Planner:
         found = self.member(member, required=spec.member, live=kind in ("loan_out", "savings_in"))
         if kind == "loan_out":
             assert found is not None
-            term = term_months or _setting("LOAN_TERM_MONTHS", 10)
+            term = _setting("LOAN_TERM_MONTHS", 10) if term_months is None else term_months
             if not (isinstance(term, int) and 1 <= term <= 60):
                 raise LedgerError(_("Lama pinjaman harus 1 sampai 60 bulan."))
             first_due = first_due_on or bk.months_after(date, 1)
@@ -659,9 +665,22 @@ def operations_post_bulk(
     given, receives {ref: MemberLoan}. All or nothing: the first refused operation raises LedgerError
     naming its position, and nothing is written.
     """
+    operations = list(operations)
     with transaction.atomic():
         book = _lock_book(kube)
         planner = _Planner.load(book)
+        keys = [str(op.get("idempotency_key") or "").strip() for op in operations]
+        posted = set(
+            JournalEntry.objects.filter(kube=kube, idempotency_key__in=[k for k in keys if k]).values_list(
+                "idempotency_key", flat=True
+            )
+        )
+        if posted:
+            # A batch is all or nothing, so it cannot skip some of its operations: say which were sent before.
+            raise LedgerError(
+                _("Transaksi dengan kunci pengiriman ini sudah tercatat: %(keys)s.")
+                % {"keys": ", ".join(sorted(posted))}
+            )
         refs: dict[str, MemberLoan] = {}
         for position, raw in enumerate(operations, start=1):
             op = dict(raw)
