@@ -69,3 +69,101 @@ def can_enter_responses(user: User, kube: Kube) -> bool:
 def sees_names(user: User) -> bool:
     """Evaluators and viewers work pseudonymised: no NIK, No KK or names on their pages and exports."""
     return user.is_authenticated and (user.is_superuser or user.role not in {Role.EVALUATOR, Role.VIEWER})
+
+
+# ---- reads the evaluation pages share ---------------------------------------------------------------
+
+
+def sees_kube_scores(user: User) -> bool:
+    """Per-KUBE scores and plans: everyone who reads rounds except the regional viewer (aggregates only)."""
+    return user.is_authenticated and (user.is_superuser or user.role != Role.VIEWER)
+
+
+def round_kubes_in_scope(*, user: User, round: Round) -> QuerySet[Kube]:
+    """The round's KUBEs whose results the user may read (as rows, or summed up for a viewer).
+
+    Readers by region (officer, evaluator, viewer) see the round's KUBEs inside their region, so an
+    evaluator of one kecamatan in a kab/kota round sees that kecamatan's; a pendamping or KUBE officer
+    sees the round's KUBEs they may open.
+    """
+    kubes = round.kubes.all()
+    if not user.is_authenticated:
+        return kubes.none()
+    if user.is_superuser or user.role == Role.ADMIN:
+        return kubes
+    if user.role in ROUND_READERS:
+        return kubes.filter(region_q(user, "region"))
+    return kubes.filter(pk__in=kubes_for_user(user).values("pk"))
+
+
+def survey_kubes(*, user: User, round: Round) -> QuerySet[Kube]:
+    """The round's KUBEs the user may enter surveys for: `can_enter_responses` as one query."""
+    kubes = round.kubes.all()
+    if can_manage_rounds(user):
+        return kubes.filter(pk__in=kubes_for_user(user).values("pk"))
+    if user.is_authenticated and user.role == Role.FACILITATOR:
+        return kubes.filter(assignments__facilitator__user=user, assignments__end__isnull=True).distinct()
+    return kubes.none()
+
+
+def survey_families(*, kubes: list[Kube], names: bool) -> dict[int, list[tuple[int, str]]]:
+    """KUBE id -> [(family id, label)] of its current members, for the survey's family picker.
+
+    The label is the head of family's name when `names`, else only the pseudonymous Berdaya id (never a
+    NIK or No KK: surveys name families by that id).
+    """
+    from django.db.models import Prefetch
+    from django.utils.translation import gettext as _
+
+    from berdaya.kube.models import Membership
+    from berdaya.registry.models import Person
+
+    memberships = Membership.objects.filter(kube__in=kubes, left_on__isnull=True).order_by("kube_id", "family_id")
+    if names:
+        heads = Person.objects.order_by("id").only("id", "name", "family_id")
+        memberships = memberships.prefetch_related(Prefetch("family__members", queryset=heads))
+    found: dict[int, list[tuple[int, str]]] = {kube.pk: [] for kube in kubes}
+    for membership in memberships:
+        label = _("Keluarga #%(id)s") % {"id": membership.family_id}
+        if names:
+            head = next(iter(membership.family.members.all()), None)
+            if head is not None:
+                label = f"{head.name} (#{membership.family_id})"
+        found[membership.kube_id].append((membership.family_id, label))
+    return found
+
+
+def round_regions_for_user(user: User) -> QuerySet:
+    """The kab/kota a user may create rounds for: their own (an officer's region or the one above it)."""
+    from berdaya.core.models import Region
+
+    regions = Region.objects.filter(level=Region.Level.KABKOTA)
+    prefix = user.region_prefix
+    if prefix is None:
+        return regions
+    if not prefix:
+        return regions.none()
+    own = ".".join(prefix.split(".")[:2])
+    return regions.filter(Q(code=own) | Q(code__startswith=prefix + "."))
+
+
+def latest_score(kube: Kube):
+    """The KUBE's score in its most recent scored round (None before any), for the KUBE page."""
+    from berdaya.evaluation.models import KubeScore
+
+    return KubeScore.objects.filter(kube=kube).select_related("round").order_by("-round__end_on", "-round_id").first()
+
+
+def plan_action_get_for_user(*, user: User, pk: int):
+    """One plan action of a round and KUBE whose scores the user may read, or 404."""
+    from berdaya.evaluation.models import PlanAction
+
+    try:
+        action = PlanAction.objects.select_related("round", "kube").get(pk=pk)
+    except PlanAction.DoesNotExist as error:
+        raise Http404 from error
+    round_ = round_get_for_user(user=user, pk=action.round_id)
+    in_scope = round_kubes_in_scope(user=user, round=round_).filter(pk=action.kube_id).exists()
+    if not sees_kube_scores(user) or not in_scope:
+        raise Http404
+    return action
