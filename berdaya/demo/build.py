@@ -100,5 +100,12 @@ def demo_build(*, seed: int = 2026, families: int = 2000, log: Callable[[str], N
     from berdaya.demo.kubes import demo_kubes_build
 
     kube_counts = demo_kubes_build(seed=seed, officer=officer, as_of=DEMO_AS_OF, log=log)
-    audit_record(actor=None, action="demo.build", changes={"seed": seed, "families": families, **kube_counts})
+    from berdaya.demo.evaluation import demo_evaluation_build
+
+    evaluation = demo_evaluation_build(seed=seed, officer=officer, as_of=DEMO_AS_OF, log=log)
+    audit_record(
+        actor=None,
+        action="demo.build",
+        changes={"seed": seed, "families": families, **kube_counts, "evaluation": evaluation},
+    )
     return {"password": DEMO_PASSWORD, "users": [(u[0], u[3]) for u in DEMO_USERS], "seed": seed}

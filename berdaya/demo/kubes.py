@@ -391,8 +391,34 @@ def _trainings(kubes: list[Kube], rng: random.Random) -> int:
             treasurer = kube.officers.filter(role="bendahara").select_related("person").first()
             if treasurer and treasurer.person.family_id:
                 TrainingParticipant.objects.create(training=training, kube=kube, family_id=treasurer.person.family_id)
-    return len(plan)
+    # Every quarter the pendamping of Pontianak Utara run a business class for the members of their groups
+    # (most attend); Pontianak Kota has no pendamping, so its groups get none (the failure the dashboard shows).
+    home = Region.objects.get(code=STAFFED_KECAMATAN)
+    for topic, date in QUARTERLY_CLASSES:
+        training = Training.objects.create(
+            topic=topic, trainer="Pendamping Kecamatan Pontianak Utara", date=date, days=1, region=home
+        )
+        rows = []
+        for kube in kubes:
+            if not kube.region_id.startswith(STAFFED_KECAMATAN + ".") or not kube.musyawarah_on:
+                continue
+            if kube.musyawarah_on > date:
+                continue
+            for membership in kube.memberships.filter(live=True).order_by("id"):
+                if rng.random() < 0.8:
+                    rows.append(TrainingParticipant(training=training, kube=kube, family_id=membership.family_id))
+        TrainingParticipant.objects.bulk_create(rows)
+    return len(plan) + len(QUARTERLY_CLASSES)
 
+
+QUARTERLY_CLASSES = (
+    ("Kelas usaha triwulan: harga pokok dan pencatatan", dt.date(2025, 9, 16)),
+    ("Kelas usaha triwulan: pemasaran bersama", dt.date(2025, 12, 9)),
+    ("Kelas usaha triwulan: mutu produk dan kemasan", dt.date(2026, 2, 24)),
+    ("Kelas usaha triwulan: menagih pinjaman anggota", dt.date(2026, 5, 19)),
+    ("Kelas usaha triwulan: menyusun laporan tahunan", dt.date(2026, 8, 18)),
+    ("Kelas usaha triwulan: rencana usaha 2027", dt.date(2026, 10, 13)),
+)
 
 AGENDAS = (
     "Pertemuan rutin dan setoran IKS",

@@ -177,7 +177,8 @@ def success_facts(round_: Round, kube: Kube) -> sx.SuccessFacts:
             deprived_share_now=_basic_needs_share(welfare_now),
         ),
         social_dynamics=sx.SocialDynamicsFacts(
-            attendance_rate=attendance.rate,
+            # kube_attendance gives a percentage; the engine takes a share.
+            attendance_rate=None if attendance.rate is None else attendance.rate / 100,
             participation_mean_baseline=_group_mean(group_before, "S2_SOCIAL_DYNAMICS"),
             participation_mean_now=_group_mean(group_now, "S2_SOCIAL_DYNAMICS"),
         ),

@@ -22,6 +22,7 @@ to the consent item, when there is one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import tomllib
@@ -258,6 +259,12 @@ def load_instrument(name: str, version: int | None = None) -> Instrument:
     if chosen not in known[name]:
         listed = ", ".join(map(str, known[name]))
         raise InstrumentError(f"instrumen '{name}' versi {chosen} tidak ada. Versi yang tersedia: {listed}")
+    return _bundled(name, chosen)
+
+
+@functools.lru_cache(maxsize=32)
+def _bundled(name: str, chosen: int) -> Instrument:
+    """A shipped instrument file, parsed and checked once per process (instruments are frozen: safe to share)."""
     instrument = load_instrument_file(bundled_instrument_files()[(name, chosen)])
     if (instrument.name, instrument.version) != (name, chosen):
         raise InstrumentError(
