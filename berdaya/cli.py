@@ -368,6 +368,40 @@ def export_xlsform(
     typer.echo(f"{found.title} (form_id {found.form_id}, versi {found.version}): {len(found.items)} butir -> {out}")
 
 
+@export_app.command("survey")
+def export_survey(
+    round_id: Annotated[int, typer.Option("--round", help="Id putaran survei.")],
+    instrument: Annotated[str, typer.Option("--instrument", help="welfare, empowerment atau group_assessment.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx, sav atau dta.")],
+    out: Annotated[Path, typer.Option("--out", help="Berkas data; buku kode ditulis di sebelahnya.")],
+    pseudonymise: Annotated[
+        bool, typer.Option("--pseudonymise/--no-pseudonymise", help="Samarkan keluarga (bawaan: ya).")
+    ] = True,
+) -> None:
+    """Write one instrument of a survey round as research data with its codebook (no NIK, No KK, names)."""
+    _django()
+    from berdaya.evaluation.exports import FORMATS, export_round
+    from berdaya.evaluation.models import InstrumentName, Round
+
+    if fmt not in FORMATS:
+        _fail(f"--format harus salah satu dari {', '.join(FORMATS)}, bukan {fmt!r}")
+    if instrument not in InstrumentName.values:
+        _fail(f"instrumen {instrument!r} tidak dikenal; pilih {', '.join(InstrumentName.values)}")
+    found = Round.objects.filter(pk=round_id).first()
+    if found is None:
+        _fail(f"putaran {round_id} tidak ditemukan", code=1)
+        return
+    try:
+        result = export_round(
+            actor=None, round=found, instrument=instrument, fmt=fmt, pseudonymise=pseudonymise, out=out
+        )
+    except OSError as error:
+        _fail(f"tidak bisa menulis {out}: {error}")
+        return
+    shown = ", ".join(str(path) for path in result.paths)
+    typer.echo(f"{found.name} (id {found.pk}), {instrument}: {result.rows} baris -> {shown}")
+
+
 @app.command("api-token")
 def api_token(
     user: Annotated[str, typer.Option("--user", help="Nama pengguna pemilik token.")],
