@@ -167,3 +167,11 @@ def plan_action_get_for_user(*, user: User, pk: int):
     if not sees_kube_scores(user) or not in_scope:
         raise Http404
     return action
+
+
+ANALYSTS = {Role.ADMIN, Role.PROGRAM_OFFICER, Role.EVALUATOR}
+
+
+def can_analyse(user: User) -> bool:
+    """Baseline–endline analysis and research exports: managers and evaluators (pseudonymised)."""
+    return user.is_authenticated and (user.is_superuser or user.role in ANALYSTS)

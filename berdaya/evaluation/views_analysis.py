@@ -18,19 +18,17 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from berdaya.core.models import Role, User
+from berdaya.core.models import User
 from berdaya.evaluation.analysis import Comparison, ComparisonRow, round_comparison
 from berdaya.evaluation.exports import FORMATS, export_round
 from berdaya.evaluation.models import InstrumentName, Round
-from berdaya.evaluation.selectors import round_get_for_user, sees_names
-
-ANALYSTS = {Role.ADMIN, Role.PROGRAM_OFFICER, Role.EVALUATOR}
+from berdaya.evaluation.selectors import can_analyse, round_get_for_user, sees_names
 
 
 def _round_for_analysis(user: User, pk: int) -> Round:
     """The round if it is in the user's scope (else 404) and the user may analyse it (else 403)."""
     round_ = round_get_for_user(user=user, pk=pk)
-    if not (user.is_superuser or user.role in ANALYSTS):
+    if not can_analyse(user):
         raise PermissionDenied
     return round_
 

@@ -40,6 +40,7 @@ from berdaya.engine.evaluation.xlsform import xlsform_write
 from berdaya.evaluation.forms import ActionDoneForm, ImportForm, RoundForm, SurveyForm
 from berdaya.evaluation.models import InstrumentName, KubeScore, Maturity, PlanAction, Response, Round, RoundKind
 from berdaya.evaluation.selectors import (
+    can_analyse,
     can_enter_responses,
     can_manage_rounds,
     plan_action_get_for_user,
@@ -208,6 +209,7 @@ def round_detail(request, round_id: int):
         "needing_facilitator": needing,
         "open_actions": len(open_actions),
         "may_manage": can_manage_rounds(request.user),
+        "may_analyse": can_analyse(request.user),
         "may_survey": may_survey,
         "sees_kube_scores": sees_kube_scores(request.user),
     }
