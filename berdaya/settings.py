@@ -144,6 +144,8 @@ BERDAYA = {
     "LOAN_FEE_PERCENT": env_int("BERDAYA_LOAN_FEE_PERCENT", 1),
     # Metrics compare a window of this many months with the one before it.
     "METRICS_MONTHS": env_int("BERDAYA_METRICS_MONTHS", 6),
+    # Evaluation: how far back a baseline round looks (a follow-up round looks back to its baseline).
+    "EVALUATION_PERIOD_MONTHS": env_int("BERDAYA_EVALUATION_PERIOD_MONTHS", 6),
 }
 
 LOGGING = {
