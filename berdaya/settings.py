@@ -146,6 +146,8 @@ BERDAYA = {
     "METRICS_MONTHS": env_int("BERDAYA_METRICS_MONTHS", 6),
     # Evaluation: how far back a baseline round looks (a follow-up round looks back to its baseline).
     "EVALUATION_PERIOD_MONTHS": env_int("BERDAYA_EVALUATION_PERIOD_MONTHS", 6),
+    # A TOML file overriding the success, welfare, empowerment and maturity thresholds (evaluation/options.py).
+    "EVALUATION_THRESHOLDS": env_str("BERDAYA_EVALUATION_THRESHOLDS", ""),
 }
 
 LOGGING = {

@@ -56,6 +56,8 @@ from berdaya.engine.evaluation.empowerment import (
 from berdaya.engine.evaluation.instruments import Instrument, Item, load_instrument
 from berdaya.engine.evaluation.welfare import DIMENSIONS, WelfareOptions, household_deprivations
 from berdaya.evaluation.models import InstrumentName, Response, Round
+from berdaya.evaluation.options import empowerment_options as configured_empowerment
+from berdaya.evaluation.options import welfare_options as configured_welfare
 
 __all__ = ["Codebook", "Dataset", "Variable", "family_pseudonym", "round_dataset"]
 
@@ -474,7 +476,7 @@ def round_dataset(round: Round, instrument: str | Instrument, *, pseudonymise: b
     variables = _id_variables(pseudonymise=pseudonymise)
     for item in items:
         variables += _item_variables(item)
-    welfare_options, empowerment_options = WelfareOptions(), EmpowermentOptions()
+    welfare_options, empowerment_options = configured_welfare(), configured_empowerment()
     if instrument.name == InstrumentName.WELFARE:
         derived_variables = _welfare_variables(instrument, welfare_options)
         derived = _welfare_derived(responses, welfare_options)

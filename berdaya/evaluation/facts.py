@@ -21,6 +21,7 @@ from berdaya.engine.evaluation.instruments import load_instrument
 from berdaya.engine.evaluation.welfare import DIMENSIONS, household_deprivations
 from berdaya.engine.mentoring import month_start
 from berdaya.evaluation.models import InstrumentName, Response, Round
+from berdaya.evaluation.options import welfare_options
 from berdaya.kube.models import Kube
 from berdaya.ledger.metrics import kube_metrics
 from berdaya.ledger.models import JournalEntry, Operation
@@ -83,7 +84,7 @@ def _basic_needs_share(responses: list[Response]) -> float | None:
     if not responses:
         return None
     households = [household_from_answers(r.answers, ref=str(r.pk)) for r in responses]
-    matrix = household_deprivations(households)
+    matrix = household_deprivations(households, options=welfare_options())
     columns = [DIMENSIONS.index(code) for code in BASIC_NEEDS]
     deprived = known = 0
     for row in matrix:

@@ -87,7 +87,13 @@ def test_scoring_gives_a_verdict_a_maturity_and_a_plan_for_what_is_unmet(baselin
 
 def test_an_answer_the_instrument_does_not_allow_is_refused(baseline, kube, officer):
     family = kube.memberships.first().family
-    for bad in ({"protein_week": 3}, {"floor_material": "emas"}, {"household_size": 0}, {"income_month": "banyak"}):
+    for bad in (
+        {"protein_week": 3},
+        {"floor_material": "emas"},
+        {"household_size": 0},
+        {"income_month": "banyak"},
+        {"children_7_15": 1, "children_not_school": 2},
+    ):
         with pytest.raises(EvaluationError, match="tidak sah"):
             response_record(actor=officer, round=baseline, instrument="welfare",
                             values=welfare(kube, family, **bad), instance_id=str(uuid.uuid4()))  # fmt: skip

@@ -202,11 +202,16 @@ def _invalid_answers(instrument: Instrument, values: Mapping[str, Any]) -> list[
     """Answers the instrument does not allow: an unknown choice, a number outside its range, a wrong type.
 
     The web form already converts and checks; this guards every other caller (the API, scripts)."""
-    return [
+    problems = [
         f"{item.code}={values[item.code]!r}"
         for item in instrument.items
         if values.get(item.code) not in (None, "", ()) and not _allowed(item, values[item.code])
     ]
+    for item in instrument.items:  # "children not in school" cannot exceed "children aged 7-15"
+        value, bound = values.get(item.code), values.get(item.max_of) if item.max_of else None
+        if isinstance(value, int | float) and isinstance(bound, int | float) and value > bound:
+            problems.append(f"{item.code}={value!r} > {item.max_of}={bound!r}")
+    return problems
 
 
 @transaction.atomic

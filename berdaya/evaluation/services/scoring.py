@@ -24,6 +24,12 @@ from berdaya.engine.evaluation.plan import causes_from_results, plan_actions
 from berdaya.engine.evaluation.welfare import WelfareError, welfare_index
 from berdaya.evaluation.facts import success_facts
 from berdaya.evaluation.models import InstrumentName, KubeScore, PlanAction, Response, Round
+from berdaya.evaluation.options import (
+    empowerment_options,
+    maturity_thresholds,
+    success_thresholds,
+    welfare_options,
+)
 from berdaya.kube.models import Kube
 from berdaya.mentoring.models import Facilitator
 
@@ -37,7 +43,7 @@ def _empowerment(round_: Round, kube: Kube) -> tuple[float | None, float | None]
         means = indicator_means([empowerment_items(r.answers, instrument) for r in responses])
     except EmpowermentError:
         return None, None  # a member with an indicator unanswered: no index rather than a wrong one
-    result = empowerment_index(means)
+    result = empowerment_index(means, options=empowerment_options())
     return result.share_empowered, result.index
 
 
@@ -47,7 +53,7 @@ def _welfare_m0(round_: Round, kube: Kube) -> float | None:
     if not households:
         return None
     try:
-        return welfare_index(households, drop_missing=True).M0
+        return welfare_index(households, options=welfare_options(), drop_missing=True).M0
     except WelfareError:
         return None
 
@@ -74,10 +80,12 @@ def _active_since(kube: Kube) -> dt.date:
 def kube_score(*, round: Round, kube: Kube) -> KubeScore:
     """Score one KUBE in one round and rewrite its open plan actions. Call inside a transaction."""
     facts = success_facts(round, kube)
-    results = sx.success_indicators(facts)
+    results = sx.success_indicators(facts, success_thresholds())
     verdict = sx.kube_verdict(results)
     share, index = _empowerment(round, kube)
-    maturity = maturity_stage(_active_since(kube), round.end_on, [*_previous_verdicts(round, kube), verdict])
+    maturity = maturity_stage(
+        _active_since(kube), round.end_on, [*_previous_verdicts(round, kube), verdict], maturity_thresholds()
+    )
     score, _created = KubeScore.objects.update_or_create(
         round=round,
         kube=kube,
