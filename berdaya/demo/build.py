@@ -36,6 +36,7 @@ class DemoError(RuntimeError):
 
 
 def _reset_previous_demo() -> None:
+    from berdaya.evaluation.services import evaluation_wipe
     from berdaya.kube.models import Aid, FormationRun, Kube
     from berdaya.ledger.services import books_wipe
     from berdaya.mentoring.models import Facilitator, Training
@@ -43,6 +44,7 @@ def _reset_previous_demo() -> None:
 
     with transaction.atomic():
         Training.objects.all().delete()
+        evaluation_wipe(actor=None)  # surveys and scores point at KUBEs and families
         books_wipe(actor=None)  # before the KUBEs: posted books are protected from ordinary deletes
         Aid.objects.all().delete()
         Kube.objects.all().delete()  # memberships, officers, events, plans, meetings, visits go with them

@@ -198,8 +198,8 @@ class PlanAction(models.Model):
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="plan_actions")
     kube = models.ForeignKey(Kube, on_delete=models.PROTECT, related_name="plan_actions")
-    indicator = models.CharField(max_length=24)
-    cause = models.CharField(max_length=40, blank=True)
+    indicator = models.CharField(max_length=200)  # the unmet indicators that asked for it, comma-separated
+    cause = models.CharField(max_length=200, blank=True)
     rule = models.CharField(max_length=60)  # the rule's key in plan_rules.toml
     text = models.CharField(max_length=300)
     strategies = models.JSONField(default=dict)  # {tjokrowinoto, ismawan, suharto_level}

@@ -100,3 +100,20 @@ def round_create(
         changes={"name": name, "kind": kind, "region": region.code, "kubes": len(selected), "versions": chosen},
     )
     return round_
+
+
+@transaction.atomic
+def evaluation_wipe(*, actor: User | None) -> int:
+    """Erase every round with its responses, scores and plans: only for the demo's reset of a database that
+    holds nothing but demo data. Returns the number of responses erased; audited."""
+    from berdaya.evaluation.models import KubeScore, PlanAction, Response, SubmissionImport
+
+    responses = Response.objects.count()
+    PlanAction.objects.all().delete()
+    KubeScore.objects.all().delete()
+    Response.objects.all().delete()
+    SubmissionImport.objects.all().delete()
+    Round.objects.filter(baseline__isnull=False).delete()  # follow-ups first: they point at their baseline
+    Round.objects.all().delete()
+    audit_record(actor=actor, action="evaluation.wipe", changes={"responses": responses})
+    return responses
