@@ -27,25 +27,12 @@ from typing import Any
 from django.conf import settings
 
 from berdaya.core.models import User
+from berdaya.core.templatetags.berdaya import MONTHS_ID as MONTHS
 from berdaya.engine import bookkeeping as bk
 from berdaya.kube.models import Kube, KubeState, Membership
 from berdaya.ledger.models import Account, JournalLine
 from berdaya.ledger.services import month_close, operations_post_bulk
 
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 # Health of a group's business over time: "strong" grows, "steady" holds, "struggling" falls off after a
 # few months and its members stop repaying, "failing" is the group dissolved after the flood, "starting"
 # a funded group that has bought its tools but not yet opened for business.
