@@ -15,6 +15,7 @@ urlpatterns = [
     path("pendampingan/", include("berdaya.mentoring.urls")),
     path("buku/", include("berdaya.ledger.urls")),
     path("evaluasi/", include("berdaya.evaluation.urls")),
+    path("dasbor/", include("berdaya.reports.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

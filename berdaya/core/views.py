@@ -16,4 +16,7 @@ def home(request):
     from berdaya.kube.selectors import kube_state_counts
 
     context["kube_counts"] = kube_state_counts(request.user)
+    from berdaya.reports.dashboard import can_see_dashboard
+
+    context["can_see_dashboard"] = can_see_dashboard(request.user)
     return render(request, "home.html", context)

@@ -216,9 +216,9 @@ def alerts_for(*, user: User, as_of: dt.date | None = None) -> list[Alert]:
     else:
         return []
     linked = role not in AGGREGATE_ROLES
-    alerts = _kube_alerts(kubes, as_of, linked=linked) + _facilitator_alerts(facilitators)
+    alerts = kube_alerts(kubes, as_of, linked=linked) + _facilitator_alerts(facilitators)
     if with_kecamatan:
-        alerts += _kecamatan_alerts(kubes, linked=linked and can_manage_kubes(user))
+        alerts += kecamatan_alerts(kubes, linked=linked and can_manage_kubes(user))
     if role in AGGREGATE_ROLES:
         alerts = _aggregate(alerts)
     return sorted(alerts, key=lambda a: (CODES.index(a.code), a.region_code, a.kube_name, a.facilitator_name))
@@ -247,7 +247,7 @@ def _alert(code: str, message: str, **fields: Any) -> Alert:
     return Alert(code=code, severity=SEVERITY[code], title=alert_title(code), message=message, **fields)
 
 
-def _kube_alerts(scoped: QuerySet[Kube], as_of: dt.date, *, linked: bool) -> list[Alert]:
+def kube_alerts(scoped: QuerySet[Kube], as_of: dt.date, *, linked: bool) -> list[Alert]:
     """Rules about one KUBE each, from four grouped queries whatever the number of KUBEs."""
     t = thresholds()
     attendance_start, _end = attendance_window(as_of, t["attendance_months"])
@@ -377,7 +377,7 @@ def _facilitator_alerts(facilitators: QuerySet[Facilitator]) -> list[Alert]:
     return alerts
 
 
-def _kecamatan_alerts(scoped: QuerySet[Kube], *, linked: bool) -> list[Alert]:
+def kecamatan_alerts(scoped: QuerySet[Kube], *, linked: bool) -> list[Alert]:
     """Kecamatan with live KUBEs and no active pendamping at home there: three small queries."""
     per_village = (
         scoped.filter(state__in=LIVE_STATES).values("region").annotate(n=Count("id")).values_list("region", "n")

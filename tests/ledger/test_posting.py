@@ -138,3 +138,16 @@ def test_a_loan_made_and_repaid_in_one_batch_is_stored_once(kube):
 def test_the_first_close_looks_only_at_years_with_entries(kube, django_assert_max_num_queries):
     with django_assert_max_num_queries(20):
         month_close(actor=None, kube=kube, month=dt.date(2025, 3, 1))
+
+
+def test_a_repayment_naming_a_loan_the_batch_never_made_is_refused(kube):
+    from berdaya.ledger.services import operations_post_bulk
+
+    member = kube.memberships.first()
+    with pytest.raises(LedgerError, match="belum dibuat"):
+        operations_post_bulk(
+            actor=None,
+            kube=kube,
+            operations=[{"kind": "repayment", "date": DAY, "amount": 1, "member": member, "loan_ref": "x"}],
+        )
+    assert JournalEntry.objects.filter(kube=kube).count() == 1

@@ -686,7 +686,12 @@ def operations_post_bulk(
             op = dict(raw)
             ref = op.pop("loan_ref", None)
             if ref is not None and op["kind"] != "loan_out":
-                op["loan"] = refs.get(ref)
+                if ref not in refs:
+                    raise LedgerError(
+                        _("Transaksi ke-%(position)s: pinjaman '%(ref)s' belum dibuat di kiriman ini.")
+                        % {"position": position, "ref": ref}
+                    )
+                op["loan"] = refs[ref]
             key = _clean_key(op.pop("idempotency_key", ""))
             try:
                 planned = planner.plan_operation(**op, key=key)

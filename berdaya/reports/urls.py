@@ -1,0 +1,12 @@
+from django.urls import path
+
+from berdaya.reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("wilayah/<str:code>/", views.region, name="region"),
+    path("kube/<int:kube_id>/", views.kube, name="kube"),
+    path("pendamping/<int:facilitator_id>/", views.facilitator, name="facilitator"),
+    path("rencana/<str:code>/", views.plan, name="plan"),
+]
