@@ -5,6 +5,7 @@ Commands that need the database set up Django lazily, so `berdaya screen` runs w
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -51,6 +52,32 @@ def _parse_date(text: str | None) -> dt.date:
     except ValueError:
         _fail(f"--as-of harus YYYY-MM-DD, bukan {text!r}")
         raise  # unreachable; keeps type checkers content
+
+
+@contextlib.contextmanager
+def _progress_bar(label: str, shown: bool | None):
+    """A rich progress bar on stderr fed by a service's `progress(done, total, message)` callback.
+
+    Shown with --progress, or when stderr is a terminal; otherwise None, so the output is unchanged.
+    """
+    if not (shown or (shown is None and sys.stderr.isatty())):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[message]}"))
+    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
+        task_id = bar.add_task(label, total=None, message="")
+
+        def progress(done: int, total: int, message: str = "") -> None:
+            bar.update(task_id, completed=done, total=total or None, message=message)
+
+        yield progress
+        final = bar.tasks[0].total
+        if final:
+            bar.update(task_id, completed=final, message="selesai")
 
 
 @app.command()
@@ -246,6 +273,9 @@ def import_dtks(
     report: Annotated[
         Path | None, typer.Option("--report", help="Tulis laporan masalah (.csv atau .xlsx).")
     ] = None,
+    show_progress: Annotated[
+        bool | None, typer.Option("--progress/--no-progress", help="Bilah kemajuan (bawaan: bila terminal).")
+    ] = None,
 ) -> None:
     """Import DTKS individuals into the registry: the whole file or nothing."""
     _django()
@@ -253,7 +283,10 @@ def import_dtks(
     from berdaya.registry.services import dtks_import
 
     actor = _actor(user)
-    batch = dtks_import(path=file, actor=actor, mapping_path=mapping, dry_run=dry_run, encoding=encoding)
+    with _progress_bar(f"Impor {file.name}", show_progress) as progress:
+        batch = dtks_import(
+            path=file, actor=actor, mapping_path=mapping, dry_run=dry_run, encoding=encoding, progress=progress
+        )
     if report:
         write_problems(batch.problems, report)
     if batch.error:
@@ -431,6 +464,9 @@ def screen_registry(
     rules: Annotated[str | None, typer.Option("--rules")] = None,
     region: Annotated[str | None, typer.Option("--region")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    show_progress: Annotated[
+        bool | None, typer.Option("--progress/--no-progress", help="Bilah kemajuan (bawaan: bila terminal).")
+    ] = None,
 ) -> None:
     """Screen the families in the database and store decisions with reasons."""
     _django()
@@ -438,9 +474,10 @@ def screen_registry(
     from berdaya.registry.services.screening import ScreeningError
 
     try:
-        run = eligibility_screen(
-            actor=None, ruleset_name=rules, as_of=_parse_date(as_of), region_prefix=region
-        )
+        with _progress_bar("Penyaringan registri", show_progress) as progress:
+            run = eligibility_screen(
+                actor=None, ruleset_name=rules, as_of=_parse_date(as_of), region_prefix=region, progress=progress
+            )
     except ScreeningError as error:
         _fail(str(error))
         return
@@ -462,6 +499,28 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Cetak JSON.")] =
 
 
 @app.command()
+def worker(
+    batch: Annotated[bool, typer.Option("--batch", help="Kerjakan antrean yang ada, lalu berhenti.")] = False,
+    max_tasks: Annotated[int | None, typer.Option("--max-tasks", help="Berhenti setelah N tugas.")] = None,
+    interval: Annotated[float, typer.Option("--interval", help="Detik menunggu bila antrean kosong.")] = 1.0,
+    queue: Annotated[str, typer.Option("--queue", help="Antrean yang dikerjakan (koma; * semua).")] = "default",
+) -> None:
+    """Run the background worker: imports, screening and formation queued from the pages (Ctrl+C stops)."""
+    _django()
+    from django.core.management import call_command
+
+    from berdaya.core.worker import database_queue
+
+    if not database_queue():
+        _fail("BERDAYA_TASKS_BACKEND bukan antrean basis data; jalankan pekerja backend itu "
+              "(lihat docs/architecture.md)")
+    options = {"batch": batch, "interval": interval, "queue_name": queue, "reload": False, "startup_delay": not batch}
+    if max_tasks:
+        options["max_tasks"] = max_tasks
+    call_command("db_worker", **options)
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
@@ -470,6 +529,9 @@ def serve(
     _django()
     from django.core.management import call_command
 
+    from berdaya.core.worker import worker_thread_start
+
+    worker_thread_start()
     call_command("runserver", f"{host}:{port}", use_reloader=False)
 
 
@@ -481,8 +543,19 @@ def demo(
     ] = False,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
+    scale: Annotated[
+        str,
+        typer.Option(
+            "--scale",
+            help="small: Pontianak Utara dan Pontianak Kota, 2.000 keluarga; city: seluruh Kota Pontianak, "
+            "100.000 keluarga, 2.000 KUBE, sejuta baris jurnal (sekitar 15 menit).",
+        ),
+    ] = "small",
 ) -> None:
     """Build the demo world (Kota Pontianak) on the configured database, print logins, then serve."""
+    if scale not in ("small", "city"):
+        _fail(f"--scale harus small atau city, bukan {scale!r}.")
+        return
     _django()
     from django.core.management import call_command
 
@@ -490,7 +563,12 @@ def demo(
 
     call_command("migrate", interactive=False, verbosity=0)
     try:
-        summary = demo_build(seed=seed, log=lambda m: typer.echo(m))
+        if scale == "city":
+            from berdaya.demo.scale import demo_city_build
+
+            summary = demo_city_build(seed=seed, log=lambda m: typer.echo(m))
+        else:
+            summary = demo_build(seed=seed, log=lambda m: typer.echo(m))
     except DemoError as error:
         _fail(str(error))
         return
@@ -500,6 +578,9 @@ def demo(
         typer.echo(f"  {username:<12} {description}")
     if not no_serve:
         typer.echo(f"\nBuka http://{host}:{port}/ — tekan Ctrl+C untuk berhenti.")
+        from berdaya.core.worker import worker_thread_start
+
+        worker_thread_start()
         call_command("runserver", f"{host}:{port}", use_reloader=False)
 
 

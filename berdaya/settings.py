@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
     "berdaya.core",
     "berdaya.registry",
     "berdaya.kube",
@@ -148,6 +150,18 @@ BERDAYA = {
     "EVALUATION_PERIOD_MONTHS": env_int("BERDAYA_EVALUATION_PERIOD_MONTHS", 6),
     # A TOML file overriding the success, welfare, empowerment and maturity thresholds (evaluation/options.py).
     "EVALUATION_THRESHOLDS": env_str("BERDAYA_EVALUATION_THRESHOLDS", ""),
+    # Imports, screening and formation from the pages go to the queue (a job page with a progress bar);
+    # false runs them inside the request, as before. Uploads wait for the worker under MEDIA_ROOT/jobs/.
+    "BACKGROUND_JOBS": env_bool("BERDAYA_BACKGROUND_JOBS", True),
+}
+
+# Background jobs (docs/architecture.md, "Background jobs"): a queue in the database by default, worked by
+# `berdaya worker`. Another django-tasks backend (django_tasks_rq.RQBackend, ...) is a setting away.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("BERDAYA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
 }
 
 LOGGING = {

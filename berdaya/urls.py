@@ -10,6 +10,7 @@ urlpatterns = [
     path("masuk/", auth_views.LoginView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("tugas/", include("berdaya.core.urls")),
     path("registri/", include("berdaya.registry.urls")),
     path("kube/", include("berdaya.kube.urls")),
     path("pendampingan/", include("berdaya.mentoring.urls")),

@@ -114,6 +114,23 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _language_reset_after_each_test():
+    """A test that renders a page in English must not leave English active for the next test's messages."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _jobs_in_process(settings):
+    """Tasks run at once in the test's own process, and pages run their work inline unless a test turns
+    background jobs on (tests/core/test_jobs.py does, and drives the real database queue once)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+    settings.BERDAYA = {**settings.BERDAYA, "BACKGROUND_JOBS": False}
+
+
 def write_xlsx_rows(path: Path, rows: list[dict[str, str]], *, title_rows: int = 0, numeric_nik: bool = False) -> Path:
     """An XLSX of rows under the canonical header, optionally below title rows or with NIKs as numbers."""
     from openpyxl import Workbook

@@ -79,3 +79,65 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("audit events are append-only")
+
+
+class Job(models.Model):
+    """A long operation run by the background worker (core/jobs.py, core/tasks.py), with its progress.
+
+    The queue (django-tasks) only knows "run task X with job id N"; this row is what the pages and the
+    command line read: who asked, how far it got, and where the result is.
+    """
+
+    class Kind(models.TextChoices):
+        DTKS_IMPORT = "dtks_import", _("Impor DTKS")
+        ELIGIBILITY_SCREEN = "eligibility_screen", _("Penyaringan kelayakan")
+        FORMATION_RUN = "formation_run", _("Formasi KUBE")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Menunggu")
+        RUNNING = "running", _("Berjalan")
+        DONE = "done", _("Selesai")
+        FAILED = "failed", _("Gagal")
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    params = models.JSONField(default=dict, blank=True)
+    # total 0: the size of the work is not known yet (the page shows an indeterminate bar).
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    progress_message = models.CharField(max_length=200, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["actor", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress_total=0) | models.Q(progress_done__lte=models.F("progress_total")),
+                name="job_progress_within_total",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "done", "failed"]), name="job_status_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.progress_total:
+            return None
+        return round(100 * self.progress_done / self.progress_total)

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from berdaya.core.models import Region
+from berdaya.core.jobs import background_jobs_enabled, job_enqueue
+from berdaya.core.models import Job, Region
 from berdaya.core.scoping import get_scoped_or_404, region_q
 from berdaya.engine.grouping import UNPLACED_REASONS
 from berdaya.engine.masking import mask_id
@@ -119,6 +120,11 @@ def _run_get_for_user(user, pk: int) -> FormationRun:
 def formation_list(request):
     _require_manager(request.user)
     form = FormationStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and background_jobs_enabled():
+        params = {key: form.cleaned_data[key] for key in ("region", "ruleset", "seed", "target")}
+        params["region_code"] = params.pop("region")
+        job = job_enqueue(actor=request.user, kind=Job.Kind.FORMATION_RUN, params=params)
+        return redirect("core:job", pk=job.pk)
     if request.method == "POST" and form.is_valid():
         try:
             run = formation_run(

@@ -14,6 +14,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from berdaya.core.jobs import (
+    background_jobs_enabled,
+    job_enqueue,
+    job_media_relative,
+    job_upload_folder,
+    job_upload_save,
+)
+from berdaya.core.models import Job
 from berdaya.core.scoping import can_read_registry, can_write_registry
 from berdaya.core.services import audit_record
 from berdaya.engine.rulesets import BUSINESS_TYPES
@@ -76,6 +84,8 @@ def family_detail(request, pk: int):
 def import_upload(request):
     _require(can_write_registry(request.user))
     form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and background_jobs_enabled():
+        return redirect("core:job", pk=_import_enqueue(request.user, form.cleaned_data).pk)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         with tempfile.TemporaryDirectory() as folder:
@@ -102,6 +112,22 @@ def import_upload(request):
         "registry/import_upload.html",
         {"form": form, "imports": selectors.recent_imports(user=request.user)[:10]},
     )
+
+
+def _import_enqueue(user, data: dict) -> Job:
+    """Keep the upload where the worker can read it (MEDIA_ROOT/jobs/…) and queue the import."""
+    folder = job_upload_folder()
+    path = job_upload_save(folder=folder, upload=data["file"], stem="upload")
+    mapping = job_upload_save(folder=folder, upload=data["mapping"], stem="mapping") if data.get("mapping") else None
+    params = {
+        "folder": job_media_relative(folder),
+        "path": job_media_relative(path),
+        "mapping_path": job_media_relative(mapping) if mapping else None,
+        "file_name": data["file"].name,
+        "dry_run": bool(data["dry_run"]),
+        "encoding": data["encoding"],
+    }
+    return job_enqueue(actor=user, kind=Job.Kind.DTKS_IMPORT, params=params)
 
 
 @login_required
@@ -147,6 +173,14 @@ def import_report(request, pk: int, fmt: str):
 def screening_run(request):
     _require(can_write_registry(request.user))
     form = ScreeningForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and background_jobs_enabled():
+        params = {
+            "ruleset_name": form.cleaned_data["ruleset"],
+            "as_of": form.cleaned_data["as_of"].isoformat() if form.cleaned_data["as_of"] else None,
+            "region_prefix": form.cleaned_data["region"].strip() or None,
+        }
+        job = job_enqueue(actor=request.user, kind=Job.Kind.ELIGIBILITY_SCREEN, params=params)
+        return redirect("core:job", pk=job.pk)
     if request.method == "POST" and form.is_valid():
         try:
             run = eligibility_screen(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 from django.db import transaction
@@ -72,7 +73,6 @@ def _eligible_free_families(region: Region):
     )
 
 
-@transaction.atomic
 def formation_run(
     *,
     actor: User | None,
@@ -80,6 +80,7 @@ def formation_run(
     ruleset: RuleSet | str | None = None,
     seed: int = 0,
     target: int | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> FormationRun:
     """Run the optimiser over the eligible, unplaced families of a kecamatan or kelurahan.
 
@@ -87,7 +88,12 @@ def formation_run(
     target; `target` overrides the latter. Returns the draft FormationRun. Raises FormationError for
     an unknown region, one that is not a kecamatan or kelurahan, one outside the actor's scope, bad
     sizes, or a region with no eligible family left to place.
+    `progress(done, total, message)`, when given, is told after each stratum the optimiser solves.
+
+    Only the draft and its audit row are written in a transaction: the optimiser runs before it, so
+    a background job's progress is visible while it works and SQLite's write lock is not held meanwhile.
     """
+    report = progress or (lambda done, total, message: None)
     code = (region_code or "").strip()
     region = Region.objects.filter(code=code).first()
     if region is None:
@@ -133,7 +139,8 @@ def formation_run(
         seed=seed,
         time_limit=WEB_TIME_LIMIT,
     )
-    result = form_groups(rows, options)
+    report(0, 0, f"menyusun kelompok dari {len(families):,} keluarga")
+    result = form_groups(rows, options, progress=lambda done, total: report(done, total, "strata selesai"))
     id_of = {f.no_kk: f.pk for f in families}
     members: dict[str, list[dict]] = {}
     for member in result.members:
@@ -156,33 +163,34 @@ def formation_run(
         {"family_id": id_of[u["no_kk"]], "reason_code": u["reason_code"], "reason": u["reason"]}
         for u in result.unplaced
     ]
-    run = FormationRun.objects.create(
-        region=region,
-        ruleset_name=ruleset.name,
-        size_min=ruleset.group_size_min,
-        size_max=ruleset.group_size_max,
-        target=target,
-        seed=seed,
-        groups=groups,
-        unplaced=unplaced,
-        summary={**_jsonable(result.summary), "rules": f"{ruleset.name}@{ruleset.version}", "moves": 0},
-        created_by=actor if actor is not None and actor.pk else None,
-    )
-    audit_record(
-        actor=actor,
-        action="kube.formation.run",
-        object_type="formation_run",
-        object_id=str(run.pk),
-        changes={
-            "region": region.code,
-            "rules": ruleset.name,
-            "seed": seed,
-            "target": target,
-            "families": len(families),
-            "groups": len(groups),
-            "unplaced": len(unplaced),
-        },
-    )
+    with transaction.atomic():
+        run = FormationRun.objects.create(
+            region=region,
+            ruleset_name=ruleset.name,
+            size_min=ruleset.group_size_min,
+            size_max=ruleset.group_size_max,
+            target=target,
+            seed=seed,
+            groups=groups,
+            unplaced=unplaced,
+            summary={**_jsonable(result.summary), "rules": f"{ruleset.name}@{ruleset.version}", "moves": 0},
+            created_by=actor if actor is not None and actor.pk else None,
+        )
+        audit_record(
+            actor=actor,
+            action="kube.formation.run",
+            object_type="formation_run",
+            object_id=str(run.pk),
+            changes={
+                "region": region.code,
+                "rules": ruleset.name,
+                "seed": seed,
+                "target": target,
+                "families": len(families),
+                "groups": len(groups),
+                "unplaced": len(unplaced),
+            },
+        )
     return run
 
 

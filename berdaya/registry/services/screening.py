@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pyarrow as pa
 from django.db import transaction
@@ -87,12 +88,15 @@ def eligibility_screen(
     ruleset_name: str | None = None,
     as_of: dt.date | None = None,
     region_prefix: str | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> EligibilityRun:
     """Screen every family in the actor's scope (narrowed by `region_prefix`) and store the decisions.
 
     The RESIDENT rule uses `region_prefix`. Each family's `latest_decision` points at its new decision.
     Raises ScreeningError for a region outside the actor's scope or an empty registry.
+    `progress(done, total, message)`, when given, is told each of the three steps as it starts.
     """
+    report = progress or (lambda done, total, message: None)
     ruleset = load_ruleset(ruleset_name) if ruleset_name else default_ruleset()
     as_of = as_of or timezone.localdate()
     families = Family.objects.all()
@@ -106,6 +110,7 @@ def eligibility_screen(
         if actor is not None and not code_in_scope(actor, region_prefix):
             raise ScreeningError(f"Wilayah {region_prefix} di luar wilayah Anda.")
         families = families.filter(Q(region=region_prefix) | Q(region__code__startswith=region_prefix + "."))
+    report(0, SCREEN_STEPS, "membaca registri")
     table = registry_as_table(families=families)
     if table.num_rows == 0:
         raise ScreeningError("Tidak ada keluarga di wilayah ini untuk disaring. Impor data DTKS dulu.")
@@ -114,16 +119,22 @@ def eligibility_screen(
         ScreeningOptions(
             ruleset=ruleset, regions=region_index_from_db(), as_of=as_of, region_prefix=region_prefix,
             active_kube_families=_families_with_kube_aid_or_group(),
+            progress=lambda stage, rows: report(1, SCREEN_STEPS, f"menyaring: {stage} · {rows:,} baris"),
         ),
     )
     try:
         rows = result.family_rows()
     finally:
         result.close()
+    report(2, SCREEN_STEPS, f"menyimpan {len(rows):,} keputusan")
     return _store(
         rows, ruleset=ruleset, as_of=as_of, region_prefix=region_prefix, actor=actor, counts=result.counts,
         families=families,
     )
+
+
+# The steps `progress` counts: read the registry, screen, store.
+SCREEN_STEPS = 3
 
 
 def _families_with_kube_aid_or_group() -> list[str]:
