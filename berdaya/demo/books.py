@@ -294,6 +294,9 @@ def demo_books_build(
     as_of: dt.date,
     log: Callable[[str], None],
     endings: Mapping[int, tuple[str, dt.date]] | None = None,
+    struggling: int = STRUGGLING_GROUPS,
+    strong: int = STRONG_GROUPS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Post and close the books of every demo KUBE that has received its aid. Runs in demo_build's transaction.
 
@@ -302,6 +305,8 @@ def demo_books_build(
     graduated group's members have left. A graduated group keeps books up to `as_of` (without member
     savings or new loans after it graduates); a dissolved group's books stop the day before dissolution
     and are closed through the month before. Everyone else is closed through the month before `as_of`.
+    `struggling` and `strong` are how many working groups do badly and well (the city-scale demo scales
+    them up); `progress(done, total)` is told after each book.
     Returns counts of books, entries posted here and lines (the aid and year-end entries' included).
     Raises LedgerError if the generator plans what the ledger refuses (a bug here).
     """
@@ -311,7 +316,7 @@ def demo_books_build(
         .distinct()
         .order_by("region_id", "name")
     )
-    tiers = _tiers(kubes, seed, endings)
+    tiers = _tiers(kubes, seed, endings, struggling=struggling, strong=strong)
     last_day = as_of - dt.timedelta(days=1)
     books = entries = 0
     for kube in kubes:
@@ -326,6 +331,8 @@ def demo_books_build(
         actor = _treasurer_user(kube) or officer
         entries += _post_and_close(kube, plan.ops, actor=actor, opened=plan.start, close_through=close_through)
         books += 1
+        if progress is not None:
+            progress(books, len(kubes))
     lines = JournalLine.objects.filter(kube__in=kubes).count()
     log(
         f"Buku KUBE: {books} buku, {entries:,} jurnal ({lines:,} baris), "
@@ -380,7 +387,14 @@ def _post(kube: Kube, ops: list[dict[str, Any]], *, actor: User, loans: dict[str
     return posted
 
 
-def _tiers(kubes: list[Kube], seed: int, endings: Mapping[int, tuple[str, dt.date]]) -> dict[int, str]:
+def _tiers(
+    kubes: list[Kube],
+    seed: int,
+    endings: Mapping[int, tuple[str, dt.date]],
+    *,
+    struggling: int = STRUGGLING_GROUPS,
+    strong: int = STRONG_GROUPS,
+) -> dict[int, str]:
     """Which groups do well and which struggle: a seeded draw among the working groups."""
     tiers: dict[int, str] = {}
     working = []
@@ -398,14 +412,14 @@ def _tiers(kubes: list[Kube], seed: int, endings: Mapping[int, tuple[str, dt.dat
             working.append(kube)
     rng = random.Random(f"{seed}:book-tiers")
     rng.shuffle(working)
-    for kube in working[:STRUGGLING_GROUPS]:
+    for kube in working[:struggling]:
         tiers[kube.pk] = STRUGGLING
     # Groups funded earliest have had the longest to find their market: most strong groups are among them.
-    rest = sorted(working[STRUGGLING_GROUPS:], key=lambda k: (k.aid.order_by("paid_on").first().paid_on, k.name))
-    early, later = rest[: STRONG_GROUPS // 2], rest[STRONG_GROUPS // 2 :]
-    strong = early + rng.sample(later, min(len(later), STRONG_GROUPS - len(early)))
+    rest = sorted(working[struggling:], key=lambda k: (k.aid.order_by("paid_on").first().paid_on, k.name))
+    early, later = rest[: strong // 2], rest[strong // 2 :]
+    chosen = {k.pk for k in early + rng.sample(later, min(len(later), strong - len(early)))}
     for kube in rest:
-        tiers[kube.pk] = STRONG if kube in strong else STEADY
+        tiers[kube.pk] = STRONG if kube.pk in chosen else STEADY
     return tiers
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
@@ -287,6 +287,9 @@ _ETHNIC = {
     "61.71.04": _table([("melayu", 42), ("bugis", 16), ("madura", 10), ("jawa", 14), ("tionghoa", 8), ("dayak", 10)]),
     "61.71.05": _table([("melayu", 32), ("bugis", 10), ("madura", 8), ("jawa", 16), ("tionghoa", 22), ("dayak", 12)]),
 }
+
+# The rest of the city (the city-scale demo): a mix between the two kecamatan above.
+_ETHNIC_CITY = _table([("melayu", 36), ("bugis", 13), ("madura", 10), ("jawa", 15), ("tionghoa", 15), ("dayak", 11)])
 
 _STATE_JOBS = [("PNS", 1.0), ("PEGAWAI NEGERI SIPIL", 0.3), ("TNI", 0.4), ("POLRI", 0.4)]
 
@@ -1229,12 +1232,22 @@ def _wrong_nik_date(rng: random.Random, person: _Person) -> str:
             return wrong
 
 
-def build_dtks_world(seed: int = 2026, families: int = 2000, *, reference_date: date = REFERENCE_DATE) -> DtksWorld:
+def build_dtks_world(
+    seed: int = 2026,
+    families: int = 2000,
+    *,
+    reference_date: date = REFERENCE_DATE,
+    kelurahan: Sequence[Kelurahan] = KELURAHAN,
+    kecamatan_share: Mapping[str, float] = KECAMATAN_SHARE,
+) -> DtksWorld:
     """Generate the demo DTKS registry and the list of its deliberate data problems.
 
     seed: everything is drawn from `random.Random(seed)`; the same seed gives the same rows.
     families: number of families (No KK); about 3.5 individuals each.
     reference_date: the day ages are counted on; nobody is born after it.
+    kelurahan, kecamatan_share: the villages families live in and each kecamatan's share of the
+    families (the last kecamatan takes what rounding leaves); the city-scale demo passes all of
+    Kota Pontianak (`berdaya.demo.scale`), the default is the small demo's two kecamatan.
     Returns a DtksWorld: `rows` (one dict of strings per individual, keys in FIELDS order,
     families in kelurahan/RW/RT order) and `problems`. Raises ValueError for a negative count.
     """
@@ -1242,11 +1255,12 @@ def build_dtks_world(seed: int = 2026, families: int = 2000, *, reference_date: 
         raise ValueError("families must not be negative")
     rng = random.Random(seed)
 
-    per_kecamatan = {"61.71.04": round(families * KECAMATAN_SHARE["61.71.04"])}
-    per_kecamatan["61.71.05"] = families - per_kecamatan["61.71.04"]
+    codes = list(kecamatan_share)
+    per_kecamatan = {code: round(families * kecamatan_share[code]) for code in codes[:-1]}
+    per_kecamatan[codes[-1]] = families - sum(per_kecamatan.values())
     all_families: list[_Family] = []
     for kec_code, count in per_kecamatan.items():
-        kels = [k for k in KELURAHAN if k.kecamatan_code == kec_code]
+        kels = [k for k in kelurahan if k.kecamatan_code == kec_code]
         layouts = {k.code: _layout(rng, k) for k in kels}
         hamlet_choice = {code: _table([(h, h.weight) for h in hamlets]) for code, hamlets in layouts.items()}
         kel_choice = _table([(k, k.share) for k in kels])
@@ -1259,7 +1273,7 @@ def build_dtks_world(seed: int = 2026, families: int = 2000, *, reference_date: 
             )
             family = _Family(kel, hamlet.rt, hamlet.rw, alamat, hamlet.lat + _jitter(rng), hamlet.lon + _jitter(rng))
             family.members = _compose(rng)
-            family.lineage = _new_lineage(rng, _ETHNIC[kec_code].pick(rng))
+            family.lineage = _new_lineage(rng, _ETHNIC.get(kec_code, _ETHNIC_CITY).pick(rng))
             all_families.append(family)
     all_families.sort(key=lambda f: (f.kelurahan.code, f.rw, f.rt, f.alamat))
 
@@ -1421,13 +1435,20 @@ def _emit(all_families: list[_Family]) -> list[dict[str, str]]:
 
 
 def generate_dtks(
-    seed: int = 2026, families: int = 2000, *, reference_date: date = REFERENCE_DATE
+    seed: int = 2026,
+    families: int = 2000,
+    *,
+    reference_date: date = REFERENCE_DATE,
+    kelurahan: Sequence[Kelurahan] = KELURAHAN,
+    kecamatan_share: Mapping[str, float] = KECAMATAN_SHARE,
 ) -> list[dict[str, str]]:
     """The demo DTKS registry: one dict of strings per individual, keys in FIELDS order.
 
-    Same seed, same rows. See `build_dtks_world` for the list of planted data problems.
+    Same seed, same rows. See `build_dtks_world` for the parameters and the planted data problems.
     """
-    return build_dtks_world(seed, families, reference_date=reference_date).rows
+    return build_dtks_world(
+        seed, families, reference_date=reference_date, kelurahan=kelurahan, kecamatan_share=kecamatan_share
+    ).rows
 
 
 def write_csv(rows: Sequence[dict[str, str]], path: Path | str) -> Path:
