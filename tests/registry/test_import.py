@@ -115,7 +115,10 @@ def test_a_dry_run_checks_and_stores_nothing(officer, tmp_path):
     assert Family.objects.count() == 0
 
 
-def test_a_newer_file_updates_by_nik_and_no_kk_and_records_what_changed(officer, tmp_path):
+@pytest.mark.parametrize("chunk", [20_000, 1])
+def test_a_newer_file_updates_by_nik_and_no_kk_and_records_what_changed(officer, tmp_path, monkeypatch, chunk):
+    # chunk=1: every large `__in` lookup goes in parts (SQLite's limit on parameters), with the same result.
+    monkeypatch.setattr("berdaya.registry.services.imports.IN_CHUNK", chunk)
     dtks_import(path=write_rows(tmp_path / "v1.csv", two_families()), actor=officer)
     newer = two_families(desil="3", pekerjaan="PEDAGANG")
     newer[0]["alamat"] = "Jl. Baru No. 1"

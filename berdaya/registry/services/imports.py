@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from django.db import transaction
@@ -50,6 +51,21 @@ PERSON_FIELDS = (
 )
 
 
+# The steps `progress` counts: open the file, read and screen its rows, check them, store them.
+IMPORT_STEPS = 4
+
+
+
+# SQLite refuses a statement with more than a few hundred thousand parameters (a city's NIKs): large
+# `__in` lookups go in parts of this size on every database.
+IN_CHUNK = 20_000
+
+
+def _chunks(values) -> list[list]:
+    values = list(values)
+    return [values[i : i + IN_CHUNK] for i in range(0, len(values), IN_CHUNK)]
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -66,13 +82,17 @@ def dtks_import(
     mapping_path: Path | str | None = None,
     dry_run: bool = False,
     encoding: str = "utf-8",
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> ImportBatch:
     """Import a DTKS CSV/XLSX/Parquet file of individuals into the registry.
 
     Returns the ImportBatch: status `applied`, `refused` (nothing written but the batch and its
     report) or `dry_run`. Never raises for bad input: the problems are on the batch.
+    `progress(done, total, message)`, when given, is told each of the four steps as it starts.
     """
     path = Path(path)
+    report = progress or (lambda done, total, message: None)
+    report(0, IMPORT_STEPS, "membaca berkas")
     batch = ImportBatch(
         file_name=file_name or path.name,
         sha256=_sha256(path) if path.is_file() else "",
@@ -92,12 +112,14 @@ def dtks_import(
                 mapping=mapping,
                 encoding=encoding,
                 keep_personal=True,
+                progress=lambda stage, rows: report(1, IMPORT_STEPS, f"{stage}: {rows:,} baris"),
             ),
         )
     except (InputError, ValueError) as error:
         batch.error = str(error)
         return _finish(batch, actor)
     try:
+        report(2, IMPORT_STEPS, "memeriksa baris")
         problems = (
             result.rejected_rows()
             + _blocking_conflicts(result)
@@ -118,6 +140,7 @@ def dtks_import(
         if dry_run:
             batch.status = ImportBatch.Status.DRY_RUN
             return _finish(batch, actor)
+        report(3, IMPORT_STEPS, f"menyimpan {result.counts['families']:,} keluarga")
         return _apply(batch, result, actor)
     finally:
         result.close()
@@ -257,7 +280,9 @@ def _apply(batch: ImportBatch, result, actor: User | None) -> ImportBatch:
     batch.status = ImportBatch.Status.APPLIED
     batch.save()
     changes: list[ImportChange] = []
-    existing = {f.no_kk: f for f in Family.objects.select_for_update().filter(no_kk__in=list(family_rows))}
+    existing = {
+        f.no_kk: f for part in _chunks(family_rows) for f in Family.objects.select_for_update().filter(no_kk__in=part)
+    }
     new_families, updated_families = [], []
     for no_kk, row in family_rows.items():
         values = _family_values(row)
@@ -277,15 +302,20 @@ def _apply(batch: ImportBatch, result, actor: User | None) -> ImportBatch:
     Family.objects.bulk_create(new_families, batch_size=2000)
     if updated_families:
         Family.objects.bulk_update(updated_families, FAMILY_FIELDS, batch_size=2000)
-    family_ids = dict(Family.objects.filter(no_kk__in=list(family_rows)).values_list("no_kk", "id"))
+    family_ids = {
+        no_kk: pk
+        for part in _chunks(family_rows)
+        for no_kk, pk in Family.objects.filter(no_kk__in=part).values_list("no_kk", "id")
+    }
 
     niks = [r["nik"] for r in person_rows if r["nik"]]
-    by_nik = {p.nik: p for p in Person.objects.select_for_update().filter(nik__in=niks)}
+    by_nik = {p.nik: p for part in _chunks(niks) for p in Person.objects.select_for_update().filter(nik__in=part)}
     # Persons stored without a NIK are matched by family, name and birth date, one record to one row
     # (two such members with the same name stay two); a row that now has a NIK may claim one too.
     unkeyed: dict[tuple, list[Person]] = {}
-    for p in Person.objects.filter(nik__isnull=True, family_id__in=list(family_ids.values())).order_by("id"):
-        unkeyed.setdefault((p.family_id, p.name, p.birth_date), []).append(p)
+    for part in _chunks(family_ids.values()):
+        for p in Person.objects.filter(nik__isnull=True, family_id__in=part).order_by("id"):
+            unkeyed.setdefault((p.family_id, p.name, p.birth_date), []).append(p)
     new_persons, updated_persons, seen_ids = [], [], set()
     for row in person_rows:
         values = {"family_id": family_ids[row["no_kk"]], **_person_values(row)}
@@ -314,8 +344,12 @@ def _apply(batch: ImportBatch, result, actor: User | None) -> ImportBatch:
             setattr(person, field, value)
         updated_persons.append(person)
     # Members of the imported families who are no longer in the file have left the family.
-    left = Person.objects.filter(family_id__in=list(family_ids.values())).exclude(pk__in=seen_ids)
-    left_list = list(left.select_for_update())
+    left_list = [
+        person
+        for part in _chunks(family_ids.values())
+        for person in Person.objects.select_for_update().filter(family_id__in=part)
+        if person.pk not in seen_ids
+    ]
     for person in left_list:
         changes.append(
             ImportChange(
@@ -326,7 +360,8 @@ def _apply(batch: ImportBatch, result, actor: User | None) -> ImportBatch:
                 changes={"family_id": [person.family_id, None]},
             )
         )
-    left.update(family=None)
+    for part in _chunks([person.pk for person in left_list]):
+        Person.objects.filter(pk__in=part).update(family=None)
     if updated_persons:
         Person.objects.bulk_update(updated_persons, (*PERSON_FIELDS, "nik"), batch_size=2000)
     Person.objects.bulk_create(new_persons, batch_size=2000)
