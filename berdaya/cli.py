@@ -30,6 +30,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 analyze_app = typer.Typer(help="Analisis evaluasi tanpa basis data.", no_args_is_help=True)
 app.add_typer(analyze_app, name="analyze")
+report_app = typer.Typer(help="Laporan dokumen (PDF, XLSX).", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 
 def _django() -> None:
@@ -591,6 +593,46 @@ def manage(ctx: typer.Context) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["berdaya manage", *ctx.args])
+
+
+@report_app.command("evaluation")
+def report_evaluation(
+    region: Annotated[str, typer.Option("--region", help="Kode wilayah, mis. 61.71.")],
+    out: Annotated[Path, typer.Option("--out", help="Berkas keluaran: .pdf atau .xlsx.")],
+    start: Annotated[str | None, typer.Option("--from", help="Awal periode YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Akhir periode YYYY-MM-DD (bawaan: hari ini).")] = None,
+) -> None:
+    """Laporan Evaluasi Program KUBE satu wilayah (tampilan nasional, tanpa pengguna)."""
+    kind = out.suffix.lower().lstrip(".")
+    if kind not in ("pdf", "xlsx"):
+        _fail(f"--out harus berakhiran .pdf atau .xlsx, bukan {out.name!r}")
+    dates = []
+    for flag, text in (("--from", start), ("--to", end)):
+        try:
+            dates.append(dt.date.fromisoformat(text) if text else None)
+        except ValueError:
+            _fail(f"{flag} harus YYYY-MM-DD, bukan {text!r}")
+    _django()
+    from django.http import Http404
+
+    from berdaya.reports import evaluation_report as report
+
+    began = time.perf_counter()
+    try:
+        data = report.evaluation_report_data(user=None, code=region, start=dates[0], end=dates[1])
+    except Http404:
+        _fail(f"wilayah {region!r} tidak ditemukan; pakai kode Kemendagri seperti 61.71")
+    if kind == "pdf":
+        body, pages = report.evaluation_report_render(data)
+    else:
+        body, pages = report.evaluation_report_xlsx(data), None
+    report.evaluation_report_audit(actor=None, code=region, kind=kind, data=data)
+    out.write_bytes(body)
+    size = f"{pages} halaman, {len(body):,} bita" if pages else f"{len(body):,} bita"
+    typer.echo(
+        f"Laporan evaluasi {data.summary.name} ({region}): {len(data.kubes)} KUBE, {size}, "
+        f"{time.perf_counter() - began:.1f} dtk → {out}"
+    )
 
 
 @analyze_app.command("af")

@@ -9,4 +9,6 @@ urlpatterns = [
     path("kube/<int:kube_id>/", views.kube, name="kube"),
     path("pendamping/<int:facilitator_id>/", views.facilitator, name="facilitator"),
     path("rencana/<str:code>/", views.plan, name="plan"),
+    path("laporan/<str:code>.pdf", views.evaluation_pdf, name="evaluation_pdf"),
+    path("laporan/<str:code>.xlsx", views.evaluation_xlsx, name="evaluation_xlsx"),
 ]

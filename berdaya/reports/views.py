@@ -11,78 +11,17 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from berdaya.reports import charts
-from berdaya.reports.dashboard import RegionSummary, TrendPoint, can_see_dashboard, home_code, region_summary
+from berdaya.reports.dashboard import can_see_dashboard, home_code, region_summary
+from berdaya.reports.figures import region_charts, trend_svg
 from berdaya.reports.plan import plan_summary
 from berdaya.reports.profiles import facilitator_profile, kube_profile
-
-MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
-
-
-def _month(point: TrendPoint) -> str:
-    return f"{MONTHS_SHORT[point.month.month - 1]} {point.month:%y}"
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}%"
-
-
-def trend_svg(trend: list[TrendPoint], min_percent: int | None = None) -> str:
-    return mark_safe(  # noqa: S308 - charts escape every text they draw
-        charts.line_chart(
-            [(_month(p), p.rate) for p in trend],
-            title=_("Kehadiran pertemuan per bulan"),
-            desc=_("Persentase catatan hadir dari semua catatan kehadiran, 12 bulan terakhir."),
-            threshold=min_percent,
-            threshold_label=_("batas %(n)s%%") % {"n": min_percent} if min_percent is not None else "",
-            empty_label=_("Belum ada catatan kehadiran."),
-        )
-    )
-
-
-def _region_charts(summary: RegionSummary) -> dict[str, str]:
-    from django.conf import settings
-
-    total = summary.total
-    states = [label for _value, label in summary.states]
-    rows = [(_("Semua"), [total.by_state.get(value, 0) for value, _label in summary.states])]
-    maturity = [(label, total.by_maturity.get(value, 0)) for value, label in summary.maturities]
-    indicators = [
-        (f"{i.code} · {i.title}", i.share, f"{_percent(i.share)} ({i.met}/{i.scored})") for i in summary.indicators
-    ]
-    svg = {
-        "states": charts.stacked_bar_chart(
-            rows,
-            states,
-            title=_("KUBE menurut tahap"),
-            desc=_("Jumlah KUBE di wilayah ini menurut tahap siklus hidupnya."),
-            empty_label=_("Belum ada KUBE."),
-        ),
-        "maturity": charts.bar_chart(
-            maturity,
-            title=_("KUBE menurut tingkat kematangan"),
-            desc=_("Tingkat kematangan dari skor evaluasi terakhir setiap KUBE."),
-            value_format=lambda v: str(int(v)),
-            empty_label=_("Belum ada skor evaluasi."),
-        ),
-        "indicators": charts.hbar_chart(
-            indicators if total.scored else [],
-            title=_("Indikator keberhasilan terpenuhi"),
-            desc=_("Persentase KUBE yang memenuhi setiap indikator di antara KUBE yang dinilai (skor terakhir)."),
-            empty_label=_("Belum ada skor evaluasi."),
-        ),
-    }
-    svg = {key: mark_safe(value) for key, value in svg.items()}  # noqa: S308 - escaped in charts
-    svg["trend"] = trend_svg(summary.trend, int(settings.BERDAYA["ATTENDANCE_MIN_PERCENT"]))
-    return svg
 
 
 def _render_region(request, code: str | None):
     summary = region_summary(user=request.user, code=code)
-    context = {"s": summary, "charts": _region_charts(summary)}
+    context = {"s": summary, "charts": region_charts(summary)}
     return render(request, "reports/region.html", context)
 
 
@@ -119,3 +58,53 @@ def facilitator(request, facilitator_id: int):
 @login_required
 def plan(request, code: str):
     return render(request, "reports/plan.html", {"p": plan_summary(user=request.user, code=code)})
+
+
+def _report_period(request):
+    """?dari=&sampai= (YYYY-MM-DD, both optional); a malformed date is a 400."""
+    from django.core.exceptions import BadRequest
+    from django.utils.dateparse import parse_date
+
+    dates = []
+    for name in ("dari", "sampai"):
+        text = request.GET.get(name, "").strip()
+        try:
+            value = parse_date(text) if text else None
+        except ValueError:
+            value = None
+        if text and value is None:
+            raise BadRequest(_("Tanggal harus berbentuk TTTT-BB-HH."))
+        dates.append(value)
+    return dates
+
+
+def _evaluation_download(request, code: str, kind: str):
+    from django.http import HttpResponse
+
+    from berdaya.reports import evaluation_report as report
+
+    start, end = _report_period(request)
+    data = report.evaluation_report_data(user=request.user, code=code, start=start, end=end)
+    if kind == "pdf":
+        body, content_type = report.evaluation_report_pdf(data), "application/pdf"
+    else:
+        body = report.evaluation_report_xlsx(data)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    report.evaluation_report_audit(
+        actor=request.user, code=code, kind=kind, data=data, client_address=request.META.get("REMOTE_ADDR")
+    )
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="laporan-evaluasi-kube-{code}.{kind}"'
+    return response
+
+
+@login_required
+def evaluation_pdf(request, code: str):
+    """The "Laporan Evaluasi Program KUBE" of a region as PDF, scoped like the region dashboard."""
+    return _evaluation_download(request, code, "pdf")
+
+
+@login_required
+def evaluation_xlsx(request, code: str):
+    """The same report's numbers as a workbook."""
+    return _evaluation_download(request, code, "xlsx")
