@@ -11,13 +11,13 @@ import hashlib
 from collections import defaultdict
 
 import pytest
-from django.db import transaction
 from django.db.models import Count, Sum
 
-from berdaya.demo.build import DEMO_AS_OF, demo_build
+from berdaya.demo.build import DEMO_AS_OF
 from berdaya.engine import bookkeeping as bk
 from berdaya.kube.models import Aid, Kube, KubeState
 from berdaya.ledger.models import Account, Book, JournalEntry, JournalLine, MemberLoan
+from tests.demo.conftest import demo_built_twice
 
 pytestmark = pytest.mark.django_db
 
@@ -50,17 +50,7 @@ def books_digest() -> str:
 
 @pytest.fixture(scope="module")
 def first_digest(django_db_setup, django_db_blocker, kalbar_regions_csv):
-    from berdaya.core.services import regions_load
-
-    with django_db_blocker.unblock(), transaction.atomic():
-        regions_load(path=kalbar_regions_csv)
-        with transaction.atomic():
-            demo_build(log=lambda message: None)
-            digest = books_digest()
-            transaction.set_rollback(True)
-        demo_build(log=lambda message: None)
-        yield digest
-        transaction.set_rollback(True)
+    yield from demo_built_twice(django_db_blocker, kalbar_regions_csv, books_digest)
 
 
 @pytest.fixture

@@ -11,11 +11,10 @@ import hashlib
 import statistics
 
 import pytest
-from django.db import transaction
 
-from berdaya.demo.build import demo_build
 from berdaya.evaluation.models import KubeScore, PlanAction, Response, Round
 from berdaya.kube.models import Kube, Membership
+from tests.demo.conftest import demo_built_twice
 
 pytestmark = pytest.mark.django_db
 
@@ -41,17 +40,7 @@ def evaluation_digest() -> str:
 
 @pytest.fixture(scope="module")
 def first_digest(django_db_setup, django_db_blocker, kalbar_regions_csv):
-    from berdaya.core.services import regions_load
-
-    with django_db_blocker.unblock(), transaction.atomic():
-        regions_load(path=kalbar_regions_csv)
-        with transaction.atomic():
-            demo_build(log=lambda message: None)
-            digest = evaluation_digest()
-            transaction.set_rollback(True)
-        demo_build(log=lambda message: None)
-        yield digest
-        transaction.set_rollback(True)
+    yield from demo_built_twice(django_db_blocker, kalbar_regions_csv, evaluation_digest)
 
 
 @pytest.fixture
