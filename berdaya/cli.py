@@ -38,7 +38,12 @@ def _django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "berdaya.settings")
     import django
 
-    django.setup()
+    from berdaya.env import EnvError
+
+    try:
+        django.setup()
+    except EnvError as error:  # a missing production secret: one clear line, not a traceback
+        _fail(str(error))
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -601,6 +606,9 @@ def report_evaluation(
     out: Annotated[Path, typer.Option("--out", help="Berkas keluaran: .pdf atau .xlsx.")],
     start: Annotated[str | None, typer.Option("--from", help="Awal periode YYYY-MM-DD.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Akhir periode YYYY-MM-DD (bawaan: hari ini).")] = None,
+    show_progress: Annotated[
+        bool | None, typer.Option("--progress/--no-progress", help="Bilah kemajuan (bawaan: bila terminal).")
+    ] = None,
 ) -> None:
     """Laporan Evaluasi Program KUBE satu wilayah (tampilan nasional, tanpa pengguna)."""
     kind = out.suffix.lower().lstrip(".")
@@ -619,18 +627,43 @@ def report_evaluation(
 
     began = time.perf_counter()
     try:
-        data = report.evaluation_report_data(user=None, code=region, start=dates[0], end=dates[1])
+        with _progress_bar(f"Laporan evaluasi {region}", show_progress) as progress:
+            built = report.evaluation_report_build(
+                user=None, code=region, start=dates[0], end=dates[1], kinds=[kind], progress=progress
+            )
     except Http404:
         _fail(f"wilayah {region!r} tidak ditemukan; pakai kode Kemendagri seperti 61.71")
-    if kind == "pdf":
-        body, pages = report.evaluation_report_render(data)
-    else:
-        body, pages = report.evaluation_report_xlsx(data), None
+    data, body, pages = built.data, built.files[kind], built.pages
     report.evaluation_report_audit(actor=None, code=region, kind=kind, data=data)
     out.write_bytes(body)
     size = f"{pages} halaman, {len(body):,} bita" if pages else f"{len(body):,} bita"
     typer.echo(
         f"Laporan evaluasi {data.summary.name} ({region}): {len(data.kubes)} KUBE, {size}, "
+        f"{time.perf_counter() - began:.1f} dtk → {out}"
+    )
+
+
+@report_app.command("kube")
+def report_kube(
+    kube_ref: Annotated[str, typer.Option("--kube", help="Id atau nama persis KUBE.")],
+    out: Annotated[Path, typer.Option("--out", help="Berkas keluaran .pdf.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Keadaan per YYYY-MM-DD (bawaan: hari ini).")] = None,
+) -> None:
+    """Profil satu KUBE sebagai PDF (anggota dengan NIK disamarkan; dicatat di log audit)."""
+    if out.suffix.lower() != ".pdf":
+        _fail(f"--out harus berakhiran .pdf, bukan {out.name!r}")
+    day = _parse_date(as_of)
+    _django()
+    from berdaya.reports import kube_report
+
+    began = time.perf_counter()
+    kube = _kube(kube_ref)
+    data = kube_report.kube_report_data(user=None, kube_id=kube.pk, as_of=day)
+    body, pages = kube_report.kube_report_render(data)
+    kube_report.kube_report_audit(actor=None, data=data)
+    out.write_bytes(body)
+    typer.echo(
+        f"Profil {kube.name} (id {kube.pk}): {len(data.members)} anggota, {pages} halaman, {len(body):,} bita, "
         f"{time.perf_counter() - began:.1f} dtk → {out}"
     )
 
@@ -670,6 +703,114 @@ def analyze_af(
         _fail(str(error))
         return
     typer.echo(json.dumps(af_report(result), indent=2))
+
+
+@app.command()
+def backup(
+    out: Annotated[Path | None, typer.Option("--out", help="Berkas arsip cadangan yang ditulis (mode 0600).")] = None,
+    check: Annotated[
+        Path | None, typer.Option("--check", help="Periksa arsip ini saja (checksum, format, isi); tanpa mengubah.")
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Pengguna yang dicatat di log audit.")] = None,
+) -> None:
+    """Back up the whole database (SQLite or PostgreSQL) into one archive, or check an archive."""
+    if (out is None) == (check is None):
+        _fail("berikan tepat satu dari --out FILE atau --check FILE")
+    _django()
+    from berdaya.core.backup import BackupError, backup_check, backup_create
+
+    try:
+        result = backup_check(check) if check else backup_create(out, actor=_actor(user))
+    except BackupError as error:
+        _fail(str(error), code=1)
+        return
+    manifest = result.manifest
+    rows = sum(manifest["tables"].values())
+    verb = "Arsip baik" if check else "Cadangan dibuat"
+    typer.echo(
+        f"{verb}: {result.path} ({result.size:,} bita; {manifest['engine']}, {len(manifest['tables'])} tabel, "
+        f"{rows:,} baris, {len(manifest['books'])} buku, dibuat {manifest['created_at']}, "
+        f"sha256 {manifest['dump']['sha256'][:16]}…)"
+    )
+    for note in result.differences:
+        typer.secho(f"Catatan: basis data ini tidak bisa memulihkannya. {note}", fg=typer.colors.YELLOW, err=True)
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="Arsip dari `berdaya backup --out`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Jangan tanya konfirmasi.")] = False,
+    user: Annotated[str | None, typer.Option("--user", help="Pengguna yang dicatat di log audit.")] = None,
+) -> None:
+    """Replace the whole database with a backup, after checking it; all or nothing."""
+    _django()
+    from berdaya.core.backup import BackupError, backup_restore
+
+    actor = _actor(user)
+
+    def confirm(manifest: dict) -> None:  # after the archive's checks, before anything changes
+        if not yes:
+            typer.confirm(
+                f"Arsip baik. Seluruh isi basis data diganti dengan cadangan {file} (dibuat "
+                f"{manifest['created_at']}, {sum(manifest['tables'].values()):,} baris). Lanjutkan?",
+                abort=True,
+            )
+
+    try:
+        result = backup_restore(file, actor=actor, confirm=confirm)
+    except BackupError as error:
+        _fail(str(error), code=1)
+        return
+    typer.echo(
+        f"Dipulihkan dari {file}: {len(result.manifest['tables'])} tabel, "
+        f"{sum(result.manifest['tables'].values()):,} baris dan {len(result.manifest['books'])} buku sama dengan "
+        f"manifes ({result.seconds:.1f} dtk)."
+    )
+
+
+from berdaya.pdp.cli import subject_app  # noqa: E402 - the data-subject commands (UU PDP), a sub-app of their own
+
+app.add_typer(subject_app, name="subject")
+
+
+audit_app = typer.Typer(help="Log audit.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("breach")
+def audit_breach(
+    start: Annotated[str, typer.Option("--from", help="Awal: YYYY-MM-DD atau YYYY-MM-DDTHH:MM (waktu setempat).")],
+    end: Annotated[str, typer.Option("--to", help="Akhir: YYYY-MM-DD (sampai akhir hari itu) atau waktu.")],
+    region: Annotated[str | None, typer.Option("--region", help="Kode wilayah, mis. 61.71.")] = None,
+    nik: Annotated[str | None, typer.Option("--nik", help="Hanya yang menyangkut orang ber-NIK ini.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Berkas .csv, .xlsx atau .json.")] = None,
+) -> None:
+    """Laporan insiden: siapa membaca, menampilkan, mengekspor atau mengubah data apa dalam rentang waktu."""
+    _django()
+    from berdaya.core.breach import FORMATS, breach_audit, breach_file, breach_report, parse_moment
+
+    fmt = out.suffix.lower().lstrip(".") if out else "text"
+    if out and fmt not in FORMATS:
+        _fail(f"--out harus berakhiran {', '.join('.' + f for f in FORMATS)}, bukan {out.name!r}")
+    try:
+        window = parse_moment(start), parse_moment(end, end=True)
+    except ValueError:
+        _fail(f"--from/--to harus YYYY-MM-DD atau YYYY-MM-DDTHH:MM, bukan {start!r} / {end!r}")
+        return
+    try:
+        report = breach_report(start=window[0], end=window[1], region=region, nik=nik)
+    except ValueError as error:
+        _fail(str(error), code=1)
+        return
+    breach_audit(actor=None, report=report, fmt=fmt)
+    if out:
+        out.write_bytes(breach_file(report, fmt)[0])
+    for a in report.actors:
+        typer.echo(
+            f"{a.actor or 'sistem'} ({a.role or '-'}, {a.actor_region or '-'}; {', '.join(a.addresses) or '-'}): "
+            f"{a.reveals} tampil NIK/KK, {a.exports} ekspor ({a.rows_exported:,} baris), {a.changes} perubahan"
+        )
+    typer.echo(f"{len(report.rows)} kejadian, {len(report.actors)} pengguna" + (f" -> {out}" if out else ""))
 
 
 def main() -> None:

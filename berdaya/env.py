@@ -43,3 +43,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_required(name: str, reason: str) -> str:
+    """A variable that must be set and non-empty; `reason` tells the operator why and how."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise EnvError(f"environment variable {name} is required: {reason}")
+    return value

@@ -35,6 +35,15 @@ class Error(Schema):
     errors: list[FieldError] | None = None
 
 
+class Refused(Exception):
+    """A refusal naming several problems, answered as 422 `{"detail", "errors": [{field, message}]}`."""
+
+    def __init__(self, detail: str, errors: list[dict[str, str]]):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
 def field_name(loc: tuple | list, *, body_params: set[str]) -> str:
     """`("body", "payload", "lines", 0, "debit")` → `lines[0].debit`; `("query", "limit")` → `limit`."""
     parts = list(loc)
@@ -69,12 +78,31 @@ def field_message(error: dict[str, Any]) -> str:
         return _("harus teks")
     if kind == "string_too_long":
         return _("paling panjang %(limit)s huruf") % {"limit": ctx.get("max_length")}
+    if kind == "date_range":
+        years = {"first": ctx.get("first"), "last": ctx.get("last")}
+        return _("harus tanggal antara tahun %(first)s dan %(last)s") % years
     if kind == "iso_date" or kind.startswith(("date_", "datetime_")):
         return _("harus tanggal berformat YYYY-MM-DD yang ada di kalender")
     if kind in ("enum", "literal_error"):
         # pydantic joins the last choice with an English "or"; a comma reads in any language.
         choices = str(ctx.get("expected", "")).replace("' or '", "', '")
         return _("harus salah satu dari: %(choices)s") % {"choices": choices}
+    if kind == "string_unicode":
+        return _("harus teks UTF-8 yang sah")
+    if kind == "string_nul":
+        return _("tidak boleh berisi karakter NUL")
+    if kind in ("float_type", "float_parsing", "finite_number"):
+        return _("harus angka JSON")
+    if kind in ("bool_type", "bool_parsing"):
+        return _("harus true atau false")
+    if kind in ("uuid_type", "uuid_parsing", "uuid_version"):
+        return _("harus UUID, mis. 0b0e6f3a-8c0f-4b1e-9a51-2f6f1d0c7e11")
+    if kind == "less_than":
+        return _("harus kurang dari %(limit)s") % {"limit": ctx.get("lt")}
+    if kind == "string_pattern_mismatch":
+        return _("bentuknya tidak sah")
+    if kind == "too_long":
+        return _("terlalu banyak isian (paling banyak %(limit)s)") % {"limit": ctx.get("max_length")}
     if kind == "extra_forbidden":
         return _("tidak dikenal")
     if kind == "list_type":
@@ -120,3 +148,7 @@ def http_error(request: HttpRequest, exc: HttpError, *, api: NinjaAPI) -> HttpRe
 def refused(request: HttpRequest, exc: Exception, *, api: NinjaAPI) -> HttpResponse:
     """A service refused the write (LedgerError and the like): its text is already the user's message."""
     return api.create_response(request, {"detail": str(exc)}, status=422)
+
+
+def refused_with_errors(request: HttpRequest, exc: Refused, *, api: NinjaAPI) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.detail, "errors": exc.errors}, status=422)

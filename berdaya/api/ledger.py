@@ -13,7 +13,6 @@ posts and answers 201; a repeat answers 200 with the entry the key already poste
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -23,10 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import BeforeValidator, ConfigDict, StrictInt, StrictStr
-from pydantic_core import PydanticCustomError
+from pydantic import StrictInt
 
 from berdaya.api.errors import Error
+from berdaya.api.schemas import IsoDate, PageQuery, PathId, RefId, StrictIn, Text
 from berdaya.engine import bookkeeping as bk
 from berdaya.kube.models import Kube
 from berdaya.ledger.models import Account, JournalEntry, JournalLine
@@ -38,55 +37,42 @@ router = Router(tags=["buku"])
 OperationKind = StrEnum("OperationKind", {kind: kind for kind in bk.OPERATIONS})
 OperationKind.__doc__ = "A plain-word operation (engine.bookkeeping.OPERATIONS)."
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A quadrillion rupiah: no KUBE's entry comes near it, and every sum of such amounts still fits a 64-bit column.
+MAX_RUPIAH = 10**15
+Rupiah = Annotated[StrictInt, Field(gt=0, le=MAX_RUPIAH, description="Whole rupiah, a JSON integer.")]
+RupiahOrZero = Annotated[StrictInt, Field(ge=0, le=MAX_RUPIAH, description="Whole rupiah, a JSON integer; 0 for none.")]
 
 
-def _iso_date_only(value: Any) -> Any:
-    # pydantic would also read a number as a Unix time; a date on the books is written YYYY-MM-DD, or refused.
-    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.match(value)):
-        return value
-    raise PydanticCustomError("iso_date", "date must be YYYY-MM-DD")
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
-Rupiah = Annotated[StrictInt, Field(gt=0, description="Whole rupiah, a JSON integer.")]
-RupiahOrZero = Annotated[StrictInt, Field(ge=0, description="Whole rupiah, a JSON integer; 0 for none.")]
-
-
-class _In(Schema):
-    model_config = ConfigDict(extra="forbid")  # a misspelt optional field is an error, not silently ignored
-
-
-class OperationIn(_In):
+class OperationIn(StrictIn):
     kind: OperationKind
     date: IsoDate
     amount: Rupiah
-    cash: StrictStr | None = Field(None, description='"1100" Kas (default for most) or "1200" Bank.')
+    cash: Text | None = Field(None, description='"1100" Kas (default for most) or "1200" Bank.')
     fee: RupiahOrZero = Field(0, description="Jasa paid on top of a repayment.")
-    account: StrictStr | None = Field(None, description="Account code replacing the operation's default one.")
-    member_id: StrictInt | None = Field(None, description="Membership id: loans and savings.")
+    account: Text | None = Field(None, description="Account code replacing the operation's default one.")
+    member_id: RefId | None = Field(None, description="Membership id: loans and savings.")
     term_months: StrictInt | None = Field(None, description="Loan term, 1–60 months.")
-    description: StrictStr = Field("", max_length=200)
-    idempotency_key: StrictStr = Field("", max_length=64)
+    description: Text = Field("", max_length=200)
+    idempotency_key: Text = Field("", max_length=64)
 
 
-class LineIn(_In):
-    account: StrictStr = Field(description="Account code in this KUBE's books, e.g. 1100.")
+class LineIn(StrictIn):
+    account: Text = Field(description="Account code in this KUBE's books, e.g. 1100.")
     debit: RupiahOrZero = 0
     credit: RupiahOrZero = 0
 
 
-class EntryIn(_In):
+class EntryIn(StrictIn):
     date: IsoDate
-    description: StrictStr = Field(max_length=200)
+    description: Text = Field(max_length=200)
     lines: list[LineIn]
-    idempotency_key: StrictStr = Field("", max_length=64)
+    idempotency_key: Text = Field("", max_length=64)
 
 
-class ReversalIn(_In):
-    reason: StrictStr
+class ReversalIn(StrictIn):
+    reason: Text
     date: IsoDate | None = Field(None, description="Default: the original's date while its month is open, else today.")
-    idempotency_key: StrictStr = Field("", max_length=64)
+    idempotency_key: Text = Field("", max_length=64)
 
 
 class AccountOut(Schema):
@@ -127,11 +113,6 @@ class EntryPage(Schema):
     limit: int
     offset: int
     items: list[EntryOut]
-
-
-class PageQuery(Schema):
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
 
 
 # ---- helpers ------------------------------------------------------------------------------------
@@ -199,7 +180,7 @@ WRITE_RESPONSES = {200: EntryOut, 201: EntryOut, 403: Error, 404: Error, 422: Er
 
 
 @router.get("/kubes/{kube_id}/accounts", response={200: list[AccountOut], 404: Error})
-def accounts_list(request: HttpRequest, kube_id: int):
+def accounts_list(request: HttpRequest, kube_id: PathId):
     """The chart of accounts with each balance on its normal side (empty before the books are opened)."""
     kube = _kube(request, kube_id)
     return [
@@ -215,7 +196,7 @@ def accounts_list(request: HttpRequest, kube_id: int):
 
 
 @router.get("/kubes/{kube_id}/entries", response={200: EntryPage, 404: Error})
-def entries_list(request: HttpRequest, kube_id: int, page: Query[PageQuery]):
+def entries_list(request: HttpRequest, kube_id: PathId, page: Query[PageQuery]):
     """The journal, newest first (by date, then entry number), each entry with its lines."""
     kube = _kube(request, kube_id)
     entries = _entries(kube).order_by("-date", "-number")
@@ -229,7 +210,7 @@ def entries_list(request: HttpRequest, kube_id: int, page: Query[PageQuery]):
 
 
 @router.post("/kubes/{kube_id}/operations", response=WRITE_RESPONSES)
-def operation_create(request: HttpRequest, kube_id: int, payload: OperationIn):
+def operation_create(request: HttpRequest, kube_id: PathId, payload: OperationIn):
     """Post one plain-word operation (sale, purchase, loan_out, repayment, …). 201 posted; 200 key replay."""
     kube = _kube_to_post(request, kube_id)
     started = timezone.now()
@@ -251,7 +232,7 @@ def operation_create(request: HttpRequest, kube_id: int, payload: OperationIn):
 
 
 @router.post("/kubes/{kube_id}/entries", response=WRITE_RESPONSES)
-def entry_create(request: HttpRequest, kube_id: int, payload: EntryIn):
+def entry_create(request: HttpRequest, kube_id: PathId, payload: EntryIn):
     """Post a general entry (jurnal umum): two or more lines, debits equal to credits. 201 posted; 200 replay."""
     kube = _kube_to_post(request, kube_id)
     started = timezone.now()
@@ -267,7 +248,7 @@ def entry_create(request: HttpRequest, kube_id: int, payload: EntryIn):
 
 
 @router.post("/kubes/{kube_id}/entries/{entry_id}/reversal", response=WRITE_RESPONSES)
-def entry_reversal_create(request: HttpRequest, kube_id: int, entry_id: int, payload: ReversalIn):
+def entry_reversal_create(request: HttpRequest, kube_id: PathId, entry_id: PathId, payload: ReversalIn):
     """Undo an entry with a reversing entry; the original stays. 201 posted; 200 key replay."""
     kube = _kube_to_post(request, kube_id)
     entry = JournalEntry.objects.filter(kube=kube, pk=entry_id).first()

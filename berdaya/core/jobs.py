@@ -5,7 +5,9 @@ A `Job` row is what people see; the task on the django-tasks queue carries only 
 hands them `job_progress_reporter(job_id)`, the command line hands them a rich progress bar.
 
 Uploaded files wait for the worker under MEDIA_ROOT/jobs/<random>/ (the web server and the worker
-must share MEDIA_ROOT); the task deletes the folder when it is done, whatever the outcome.
+must share MEDIA_ROOT); the task deletes the folder when it is done, whatever the outcome. Files a job
+makes (a report) go to MEDIA_ROOT/jobs/<job id>/ and are served only to the job's actor or an admin
+(`job_output_file`, core/views_jobs.py).
 """
 
 from __future__ import annotations
@@ -69,6 +71,32 @@ def job_media_relative(path: Path) -> str:
     return str(path.relative_to(settings.MEDIA_ROOT))
 
 
+def job_output_folder(job_id: int) -> Path:
+    """MEDIA_ROOT/jobs/<job id>/, made private, for the files a job makes (a report)."""
+    folder = Path(settings.MEDIA_ROOT) / JOBS_FOLDER / str(int(job_id))
+    folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+    return folder
+
+
+def job_output_file(job: Job, kind: str) -> tuple[Path, str] | None:
+    """(path, download name) of the file of `kind` a finished job made, or None when there is none.
+
+    The path comes from the job's result and must lie in the job's own output folder."""
+    if job.status != Job.Status.DONE:
+        return None
+    entry = (job.result or {}).get("files", {}).get(kind)
+    if not entry:
+        return None
+    try:
+        path = job_media_path(entry["path"])
+    except ValueError:
+        return None
+    folder = (Path(settings.MEDIA_ROOT) / JOBS_FOLDER / str(job.pk)).resolve()
+    if path is None or path.parent != folder or not path.is_file():
+        return None
+    return path, entry.get("name") or path.name
+
+
 def job_upload_cleanup(relative_folder: str | None) -> None:
     """Delete a job's upload folder (personal data must not linger once the job is over)."""
     folder = job_media_path(relative_folder)
@@ -83,6 +111,7 @@ def _task_for(kind: str):
         Job.Kind.DTKS_IMPORT: tasks.dtks_import_task,
         Job.Kind.ELIGIBILITY_SCREEN: tasks.eligibility_screen_task,
         Job.Kind.FORMATION_RUN: tasks.formation_run_task,
+        Job.Kind.EVALUATION_REPORT: tasks.evaluation_report_task,
     }[kind]
 
 
@@ -129,7 +158,8 @@ def job_progress_reporter(job_id: int, *, every_seconds: float = 0.5) -> Progres
     A new step of a short count (a service's few named steps) and the last step are always written;
     a long count (rows, strata) is thinned out so the worker does not spend its time on progress rows.
     """
-    last = {"at": 0.0, "done": -1}
+    # -inf, not 0: monotonic time starts near 0 at boot, and the first report must always be written.
+    last = {"at": float("-inf"), "done": -1}
 
     def report(done: int, total: int, message: str = "") -> None:
         now = time.monotonic()
@@ -195,11 +225,26 @@ def job_result_url(job: Job) -> str | None:
         return reverse("registry:family_list")
     if job.kind == Job.Kind.FORMATION_RUN and result.get("formation_run"):
         return reverse("kube:formation_detail", kwargs={"pk": result["formation_run"]})
+    if job.kind == Job.Kind.EVALUATION_REPORT and result.get("files"):
+        return reverse("core:job_file", kwargs={"pk": job.pk, "kind": next(iter(result["files"]))})
     return None
+
+
+def job_files(job: Job) -> list[tuple[str, str]]:
+    """(kind, download url) of each file a finished job made, in the order it made them."""
+    if job.status != Job.Status.DONE:
+        return []
+    return [
+        (kind, reverse("core:job_file", kwargs={"pk": job.pk, "kind": kind}))
+        for kind in (job.result or {}).get("files", {})
+    ]
 
 
 def job_start_url(job: Job) -> str:
     """The page that starts a job of this kind (to try again after a failure)."""
+    if job.kind == Job.Kind.EVALUATION_REPORT:
+        code = (job.params or {}).get("code")
+        return reverse("reports:region", kwargs={"code": code}) if code else reverse("reports:dashboard")
     return reverse(
         {
             Job.Kind.DTKS_IMPORT: "registry:import_upload",

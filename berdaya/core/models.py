@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Region(models.Model):
@@ -54,17 +55,34 @@ class User(AbstractUser):
         return self.region_id or ""
 
 
+class AuditEventQuerySet(models.QuerySet):
+    """Audit rows are appended, never changed: a bulk update or delete is refused before it reaches the
+    database (whose triggers refuse it too, migration core/0004, for raw SQL)."""
+
+    def update(self, **kwargs):
+        raise ValueError("audit events are append-only")
+
+    def delete(self):
+        raise ValueError("audit events are append-only")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise ValueError("audit events are append-only")
+
+
 class AuditEvent(models.Model):
-    """One row per change or bulk read; never updated or deleted (see services.audit_record)."""
+    """One row per change, reveal or bulk read; never updated or deleted (see services.audit_record)."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # PROTECT: a user who left a trace cannot be deleted (SET_NULL would rewrite the log); deactivate them.
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=60, db_index=True)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     client_address = models.GenericIPAddressField(null=True, blank=True)
     note = models.TextField(blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -92,11 +110,12 @@ class Job(models.Model):
         DTKS_IMPORT = "dtks_import", _("Impor DTKS")
         ELIGIBILITY_SCREEN = "eligibility_screen", _("Penyaringan kelayakan")
         FORMATION_RUN = "formation_run", _("Formasi KUBE")
+        EVALUATION_REPORT = "evaluation_report", _("Laporan evaluasi")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Menunggu")
         RUNNING = "running", _("Berjalan")
-        DONE = "done", _("Selesai")
+        DONE = "done", pgettext_lazy("job status", "Selesai")
         FAILED = "failed", _("Gagal")
 
     kind = models.CharField(max_length=30, choices=Kind.choices)

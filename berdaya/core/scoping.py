@@ -29,6 +29,16 @@ def scope(queryset: QuerySet, user: User, field: str) -> QuerySet:
     return queryset.filter(region_q(user, field))
 
 
+def scope_regions(queryset: QuerySet, user: User) -> QuerySet:
+    """Rows of the Region table itself (keyed by code) inside the user's region: the pickers of region forms."""
+    prefix = user.region_prefix
+    if prefix is None:
+        return queryset
+    if not prefix:
+        return queryset.none()
+    return queryset.filter(Q(code=prefix) | Q(code__startswith=prefix + "."))
+
+
 def can_read_registry(user: User) -> bool:
     return user.is_authenticated and (user.is_superuser or user.role in REGISTRY_READERS)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from berdaya.core.audit_context import current_actor, current_client_address
 from berdaya.core.models import AuditEvent, Region, Role, User
 from berdaya.engine.regions import RegionIndex, code_level, load_region_index, parent_code
 
@@ -21,14 +22,20 @@ def audit_record(
     client_address: str | None = None,
     note: str = "",
 ) -> AuditEvent:
-    """Append one audit row. Call inside the same transaction as the change it records."""
+    """Append one audit row. Call inside the same transaction as the change it records.
+
+    While a request is being served (AuditContextMiddleware), a missing actor is the signed-in user (or
+    the API token's user) and a missing client address is the request's.
+    """
+    if actor is None or not actor.pk:
+        actor = current_actor()
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         action=action,
         object_type=object_type,
         object_id=str(object_id),
         changes=changes or {},
-        client_address=client_address,
+        client_address=client_address or current_client_address(),
         note=note,
     )
 

@@ -101,3 +101,50 @@ def formation_run_task(job_id: int) -> dict:
         return {"formation_run": run.pk, "groups": len(run.groups), "unplaced": len(run.unplaced)}
 
     return _run(job_id, work, (FormationError,))
+
+
+class ReportRefused(Exception):
+    """The report's region does not exist or lies outside the job's actor's dashboard (the page's 404)."""
+
+
+@task()
+def evaluation_report_task(job_id: int) -> dict:
+    """Build the evaluation report a job's params ask for (region, period, "pdf"/"xlsx") into
+    MEDIA_ROOT/jobs/<job id>/, read as the job's actor; result: the files (path, name, size) and pages.
+
+    Each document made is audited like a download from the page (`reports.evaluation_pdf|xlsx`).
+    """
+    from django.http import Http404
+    from django.utils.translation import gettext
+
+    from berdaya.core.jobs import job_media_relative, job_output_folder
+    from berdaya.reports import evaluation_report as report
+
+    def work(job: Job, progress: ProgressCallback) -> dict:
+        params = job.params
+        code = params["code"]
+        if job.actor is None:
+            # The page always names who asked; without them there is no scope to read the region in.
+            raise ReportRefused(gettext("Laporan tanpa pengguna tidak dibuat."))
+        try:
+            built = report.evaluation_report_build(
+                user=job.actor,
+                code=code,
+                start=dt.date.fromisoformat(params["start"]) if params.get("start") else None,
+                end=dt.date.fromisoformat(params["end"]) if params.get("end") else None,
+                kinds=params.get("kinds") or ["pdf"],
+                progress=progress,
+            )
+        except Http404 as error:
+            message = gettext("Wilayah %(code)s tidak ditemukan atau di luar cakupan Anda.") % {"code": code}
+            raise ReportRefused(message) from error
+        folder = job_output_folder(job.pk)
+        files = {}
+        for kind, body in built.files.items():
+            name = report.evaluation_report_filename(code, kind)
+            (folder / name).write_bytes(body)
+            files[kind] = {"path": job_media_relative(folder / name), "name": name, "bytes": len(body)}
+            report.evaluation_report_audit(actor=job.actor, code=code, kind=kind, data=built.data)
+        return {"files": files, "pages": built.pages, "code": code, "kubes": len(built.data.kubes)}
+
+    return _run(job_id, work, (ReportRefused,))

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
@@ -20,3 +21,9 @@ def home(request):
 
     context["can_see_dashboard"] = can_see_dashboard(request.user)
     return render(request, "home.html", context)
+
+
+def sign_in_locked_out(request, original_response=None, credentials=None):
+    """The page django-axes shows (429) when a user name + address pair is locked (settings.AXES_*)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/lockout.html", {"minutes": minutes}, status=429)

@@ -56,18 +56,28 @@ def _reset_previous_demo() -> None:
         Person.objects.all().delete()
         Family.objects.all().delete()
         ImportBatch.objects.all().delete()
-        User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).delete()
+        # The demo users stay: audit rows point at them, and the audit log is append-only.
 
 
 @transaction.atomic
+def demo_refuse_in_production() -> None:
+    """The demo signs in with a published password: never build it on a served installation."""
+    from django.conf import settings
+
+    if getattr(settings, "PRODUCTION", False):
+        raise DemoError("Demo tidak boleh dijalankan dengan BERDAYA_PRODUCTION=1.")
+
+
 def demo_build(*, seed: int = 2026, families: int = 2000, log: Callable[[str], None] = print) -> dict:
     """Build the demo world, all of it or nothing.
 
-    Refuses to touch a database that holds data not made by the demo (raises DemoError).
+    Refuses to touch a database that holds data not made by the demo (raises DemoError), and refuses to
+    run at all in production mode.
     """
     from berdaya.registry.models import Family
     from berdaya.registry.services import dtks_import, eligibility_screen
 
+    demo_refuse_in_production()
     if Family.objects.exists():
         if not AuditEvent.objects.filter(action="demo.build").exists():
             raise DemoError("Basis data ini berisi data yang bukan data demo; demo tidak akan menimpanya.")
@@ -76,7 +86,10 @@ def demo_build(*, seed: int = 2026, families: int = 2000, log: Callable[[str], N
     if Region.objects.count() == 0:
         counts = regions_load()
         log(f"Wilayah Kemendagri dimuat: {counts['total']:,}")
+    kept = set(User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).values_list("username", flat=True))
     for username, role, region, description in DEMO_USERS:
+        if username in kept:
+            continue
         user_create(
             username=username, password=DEMO_PASSWORD, role=role, region_code=region, full_name=description
         )

@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from berdaya.engine.evaluation.instruments import CONSENT_YES, Instrument, Item
 from berdaya.evaluation.models import InstrumentName, Response, Round, RoundKind
@@ -46,7 +46,7 @@ class RoundForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Jenis"), choices=RoundKind.choices, widget=forms.RadioSelect)
     region = forms.ModelChoiceField(label=gettext_lazy("Kabupaten/kota"), queryset=None, empty_label=None)
     start_on = forms.DateField(label=gettext_lazy("Mulai"), widget=DATE_WIDGET)
-    end_on = forms.DateField(label=gettext_lazy("Selesai"), widget=DATE_WIDGET)
+    end_on = forms.DateField(label=pgettext_lazy("round end date", "Selesai"), widget=DATE_WIDGET)
     baseline = forms.ModelChoiceField(
         label=gettext_lazy("Putaran awal yang dibandingkan"),
         queryset=None,

@@ -96,6 +96,20 @@ def round_kubes_in_scope(*, user: User, round: Round) -> QuerySet[Kube]:
     return kubes.filter(pk__in=kubes_for_user(user).values("pk"))
 
 
+def round_kube_ids_in_scope(*, user: User, rounds: list[Round]) -> dict[int, list[int]]:
+    """{round id: ids of its KUBEs the user may read}, as `round_kubes_in_scope` per round, in one query."""
+    found: dict[int, list[int]] = {r.pk: [] for r in rounds}
+    links = Round.kubes.through.objects.filter(round_id__in=list(found))
+    if not user.is_authenticated:
+        return found
+    if not (user.is_superuser or user.role == Role.ADMIN):
+        readable = Kube.objects.filter(region_q(user, "region")) if user.role in ROUND_READERS else kubes_for_user(user)
+        links = links.filter(kube_id__in=readable.values("pk"))
+    for round_id, kube_id in links.order_by("kube_id").values_list("round_id", "kube_id"):
+        found[round_id].append(kube_id)
+    return found
+
+
 def survey_kubes(*, user: User, round: Round) -> QuerySet[Kube]:
     """The round's KUBEs the user may enter surveys for: `can_enter_responses` as one query."""
     kubes = round.kubes.all()

@@ -18,6 +18,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from berdaya.core.audit_context import client_address
 from berdaya.core.models import User
 from berdaya.evaluation.analysis import Comparison, ComparisonRow, round_comparison
 from berdaya.evaluation.exports import FORMATS, export_round
@@ -138,7 +139,7 @@ def export(request: HttpRequest, round_id: int, instrument: str, fmt: str) -> Ht
         instrument=instrument,
         fmt=fmt,
         pseudonymise=not sees_names(request.user),
-        client_address=request.META.get("REMOTE_ADDR"),
+        client_address=client_address(request),
     )
     response = HttpResponse(result.content, content_type=result.content_type)
     response["Content-Disposition"] = f'attachment; filename="{result.filename}"'

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from berdaya.engine.bookkeeping import AccountType as EngineAccountType
 from berdaya.kube.models import Kube, Membership
@@ -36,7 +37,7 @@ class Operation(models.TextChoices):
     EQUIPMENT = "equipment", _("Beli peralatan")
     EXPENSE = "expense", _("Biaya operasional")
     WAGES = "wages", _("Bayar upah")
-    LOAN_OUT = "loan_out", _("Pinjaman anggota")
+    LOAN_OUT = "loan_out", pgettext_lazy("ledger operation: lend to a member", "Pinjaman anggota")
     REPAYMENT = "repayment", _("Angsuran pinjaman")
     SAVINGS_IN = "savings_in", _("Simpanan masuk")
     SAVINGS_OUT = "savings_out", _("Simpanan keluar")

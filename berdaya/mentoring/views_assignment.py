@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from berdaya.core.models import Region, Role, User
-from berdaya.core.scoping import region_q
+from berdaya.core.scoping import region_q, scope_regions
 from berdaya.kube.models import LIVE_STATES
 from berdaya.kube.selectors import can_manage_kubes, kubes_for_user
 from berdaya.mentoring.models import Facilitator
@@ -46,11 +46,7 @@ def _require_manager(user: User) -> None:
 
 
 def _kecamatan_in_scope(user: User):
-    kecamatan = Region.objects.filter(level=Region.Level.KECAMATAN)
-    prefix = user.region_prefix
-    if prefix is None:
-        return kecamatan
-    return kecamatan.filter(Q(code=prefix) | Q(code__startswith=prefix + "."))
+    return scope_regions(Region.objects.filter(level=Region.Level.KECAMATAN), user)
 
 
 class _RegionChoice(forms.ModelChoiceField):

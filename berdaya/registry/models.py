@@ -37,6 +37,9 @@ class Family(models.Model):
     latest_decision = models.ForeignKey(
         "EligibilityDecision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set when the family card's identifiers were replaced for a leaver (berdaya.pdp): the row stays for
+    # the books and statistics, screening skips it.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -76,6 +79,9 @@ class Person(models.Model):
     is_main_earner = models.BooleanField(null=True, blank=True)
     occupation = models.CharField(max_length=120, blank=True)
     source_line = models.PositiveIntegerField(null=True, blank=True)
+    # Anonymising a leaver (berdaya.pdp) keeps only the birth year and marks the row, so screening skips it.
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

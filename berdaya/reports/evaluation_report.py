@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,16 +30,28 @@ from berdaya.reports.figures import region_charts
 from berdaya.reports.plan import PlanSummary, plan_summary
 
 __all__ = [
+    "BuiltReport",
     "KubeRow",
     "ReportData",
     "evaluation_report_audit",
+    "evaluation_report_build",
     "evaluation_report_data",
+    "evaluation_report_filename",
     "evaluation_report_pdf",
     "evaluation_report_render",
     "evaluation_report_xlsx",
 ]
 
 TEMPLATE = "reports/pdf/evaluation.html"
+KINDS = ("pdf", "xlsx")
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# The steps `evaluation_report_data` reports to its `progress` callback before the documents are drawn.
+DATA_STEPS = 4
+
+Progress = Callable[[int, int, str], None]
 LEVEL_NAMES = {
     "provinsi": "provinsi",
     "kabkota": "kabupaten/kota",
@@ -116,30 +129,87 @@ def _national_reader() -> User:
     return User(username="berdaya-cli", role=Role.ADMIN)
 
 
+def _no_progress(done: int, total: int, message: str = "") -> None:
+    pass
+
+
 def evaluation_report_data(
-    *, user: User | None, code: str, start: dt.date | None = None, end: dt.date | None = None
+    *,
+    user: User | None,
+    code: str,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    progress: Progress | None = None,
+    total_steps: int = DATA_STEPS,
 ) -> ReportData:
     """Everything the report shows for region `code` over [start, end] (end defaults to today).
 
     Raises Http404 when the region does not exist or lies outside `user`'s dashboard scope; `user`
     None reads as a national admin. About thirty queries whatever the size of the region.
+    `progress(done, total_steps, message)` is told each of its DATA_STEPS sections as it starts.
     """
-
+    progress = progress or _no_progress
     user = user or _national_reader()
     end = end or timezone.localdate()
+    progress(0, total_steps, "ringkasan wilayah")
     summary = region_summary(user=user, code=code, as_of=end)
+    progress(1, total_steps, "rencana penguatan")
     plan = plan_summary(user=user, code=code, as_of=end)
     scores_shown = summary.per_kube_scores
+    progress(2, total_steps, "baris per KUBE")
+    kubes = _kube_rows(code, start, end, scores_shown)
+    progress(3, total_steps, "grafik")
     return ReportData(
         summary=summary,
         plan=plan,
         start=start,
         end=end,
         generated_on=timezone.localdate(),
-        kubes=_kube_rows(code, start, end, scores_shown),
+        kubes=kubes,
         scores_shown=scores_shown,
         charts=region_charts(summary),
     )
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    data: ReportData
+    files: dict[str, bytes]  # "pdf"/"xlsx" -> the document
+    pages: int | None  # the PDF's page count, None without a PDF
+
+
+def evaluation_report_build(
+    *,
+    user: User | None,
+    code: str,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    kinds: tuple[str, ...] | list[str] = ("pdf",),
+    progress: Progress | None = None,
+) -> BuiltReport:
+    """The report's data and its documents (`kinds`: "pdf", "xlsx" or both), reporting each section and
+    each document to `progress` (the job page's bar, the command line's). Http404 as the data."""
+    unknown = set(kinds) - set(KINDS)
+    if unknown or not kinds:
+        raise ValueError(f"unknown report kinds {sorted(unknown)!r}; choose from {KINDS}")
+    progress = progress or _no_progress
+    total = DATA_STEPS + len(kinds)
+    data = evaluation_report_data(user=user, code=code, start=start, end=end, progress=progress, total_steps=total)
+    files: dict[str, bytes] = {}
+    pages = None
+    for step, kind in enumerate(kinds, start=DATA_STEPS):
+        if kind == "pdf":
+            progress(step, total, "menyusun PDF")
+            files["pdf"], pages = evaluation_report_render(data)
+        else:
+            progress(step, total, "menyusun XLSX")
+            files["xlsx"] = evaluation_report_xlsx(data)
+    progress(total, total, "selesai")
+    return BuiltReport(data=data, files=files, pages=pages)
+
+
+def evaluation_report_filename(code: str, kind: str) -> str:
+    return f"laporan-evaluasi-kube-{code}.{kind}"
 
 
 def _kube_rows(code: str, start: dt.date | None, end: dt.date, scores_shown: bool) -> list[KubeRow]:

@@ -28,7 +28,7 @@ def kube_profile(*, user: User, kube_id: int, as_of: dt.date | None = None) -> d
     from berdaya.engine.evaluation.success import INDICATOR_TITLES
     from berdaya.evaluation.selectors import latest_score
     from berdaya.kube.selectors import kube_detail_context, kube_get_for_user
-    from berdaya.ledger.metrics import kube_metrics
+    from berdaya.ledger.metrics import default_months, kube_metrics
     from berdaya.reports.dashboard import region_crumbs, trend_for
 
     as_of = as_of or timezone.localdate()
@@ -54,6 +54,7 @@ def kube_profile(*, user: User, kube_id: int, as_of: dt.date | None = None) -> d
         "visits": list(context["visits"][:5]),
         "attendance": context["attendance"],
         "metrics": kube_metrics(kube, as_of),
+        "metrics_months": default_months(),
         "trend": trend_for(Q(meeting__kube=kube), as_of),
         "score": score,
         "indicators": indicators,

@@ -44,3 +44,31 @@ def api_as():
 @pytest.fixture
 def officer_api(officer, api_as):
     return api_as(officer)
+
+
+@pytest.fixture
+def pendamping(make_user, kube):
+    """The user of the pendamping assigned to `kube` now."""
+    from tests.factories import assign, make_facilitator
+
+    user = make_user("pendamping", "facilitator", "61.71.04")
+    assign(kube, make_facilitator(name="Siti Pendamping", user=user))
+    return user
+
+
+@pytest.fixture
+def chair(make_user, kube):
+    """The chair (ketua) of `kube`, with a login of role kube_officer."""
+    user = make_user("ketua", "kube_officer", kube.region_id)
+    kube.officers.filter(role="ketua").update(user=user)
+    return user
+
+
+@pytest.fixture
+def evaluator(make_user):
+    return make_user("peneliti", "evaluator", "61.71")
+
+
+@pytest.fixture
+def viewer(make_user):
+    return make_user("pemantau", "viewer", "61")

@@ -66,7 +66,7 @@ def _eligible_free_families(region: Region):
     """Families of the region whose latest decision is ELIGIBLE and who are in no live KUBE."""
     area = Q(region_id=region.code) | Q(region__code__startswith=region.code + ".")
     return (
-        Family.objects.filter(area, latest_decision__decision=Decision.ELIGIBLE)
+        Family.objects.filter(area, latest_decision__decision=Decision.ELIGIBLE, anonymised_at__isnull=True)
         .exclude(memberships__live=True)
         .select_related("latest_decision")
         .order_by("region_id", "no_kk")

@@ -73,7 +73,10 @@ def registry_as_table(*, families) -> pa.Table:
     converters = [convert for _, convert in REGISTRY_COLUMNS.values()]
     columns: list[list[str | None]] = [[] for _ in CANONICAL]
     lines: list[int] = []
-    persons = Person.objects.filter(family__in=families).order_by("family__no_kk", "source_line", "id")
+    # An anonymised leaver (berdaya.pdp) is kept for the books and statistics, never screened again.
+    persons = Person.objects.filter(family__in=families, anonymised_at__isnull=True).order_by(
+        "family__no_kk", "source_line", "id"
+    )
     for line, row in enumerate(persons.values_list(*sources).iterator(chunk_size=5000), start=2):
         for column, convert, value in zip(columns, converters, row, strict=True):
             column.append(_text(convert(value) if convert else value))
