@@ -8,13 +8,16 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from berdaya.cli_support import actor_get as _actor
+from berdaya.cli_support import django_setup as _django
+from berdaya.cli_support import fail as _fail
 
 app = typer.Typer(
     help="Berdaya: program KUBE dari DTKS sampai evaluasi.",
@@ -32,23 +35,6 @@ analyze_app = typer.Typer(help="Analisis evaluasi tanpa basis data.", no_args_is
 app.add_typer(analyze_app, name="analyze")
 report_app = typer.Typer(help="Laporan dokumen (PDF, XLSX).", no_args_is_help=True)
 app.add_typer(report_app, name="report")
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "berdaya.settings")
-    import django
-
-    from berdaya.env import EnvError
-
-    try:
-        django.setup()
-    except EnvError as error:  # a missing production secret: one clear line, not a traceback
-        _fail(str(error))
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.secho(f"Galat: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
 
 
 def _parse_date(text: str | None) -> dt.date:
@@ -242,18 +228,6 @@ def regions_load(
         _fail(str(error))
         return
     typer.echo(f"Wilayah: {counts['created']} baru, {counts['updated']} diperbarui, total {counts['total']}.")
-
-
-def _actor(username: str | None):
-    """The importing user (their region limits the import), or None for an operator's run."""
-    from berdaya.core.models import User
-
-    if not username:
-        return None
-    actor = User.objects.filter(username=username).first()
-    if actor is None:
-        _fail(f"pengguna {username!r} tidak ada")
-    return actor
 
 
 def _echo_problems(problems: list[dict], shown: int = 20) -> None:

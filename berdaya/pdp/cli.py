@@ -6,25 +6,16 @@ Thin like `berdaya/cli.py`: parse, call the service, print. Django is set up onl
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from berdaya.cli_support import actor_get as _actor
+from berdaya.cli_support import django_setup as _django
+from berdaya.cli_support import fail as _fail
+
 subject_app = typer.Typer(help="Hak subjek data (UU PDP): ekspor, anonimisasi.", no_args_is_help=True)
-
-
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "berdaya.settings")
-    import django
-
-    django.setup()
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.secho(f"Galat: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
 
 
 def _person(nik: str):
@@ -36,17 +27,6 @@ def _person(nik: str):
     if person is None:
         _fail(f"tidak ada orang dengan NIK {mask_id(normalise_nik(nik))}")
     return person
-
-
-def _actor(username: str | None):
-    from berdaya.core.models import User
-
-    if not username:
-        return None
-    actor = User.objects.filter(username=username).first()
-    if actor is None:
-        _fail(f"pengguna {username!r} tidak ada")
-    return actor
 
 
 @subject_app.command("export")
