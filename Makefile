@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/berdaya
 
-.PHONY: install demo test test-sqlite test-postgres lint bench bench-quick browser-deps
+.PHONY: install demo test test-sqlite test-postgres lint bench bench-quick bench-web browser-deps
 
 $(BIN)/berdaya: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,3 +37,9 @@ bench: install
 
 bench-quick: install
 	$(BIN)/python bench/screening.py --quick
+
+# Pages under 20 signed-in users (gunicorn + Locust) and the city PDF, on the city demo world built
+# beforehand into both databases (see bench/web.py). The bench extra is installed here only: CI uses dev.
+bench-web: install
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python bench/web.py --json-out bench-web.json

@@ -263,6 +263,18 @@ BERDAYA = {
     # Imports, screening and formation from the pages go to the queue (a job page with a progress bar);
     # false runs them inside the request, as before. Uploads wait for the worker under MEDIA_ROOT/jobs/.
     "BACKGROUND_JOBS": env_bool("BERDAYA_BACKGROUND_JOBS", True),
+    # Dashboards and decision counts are kept this long at most, and only until the next write
+    # (core/figures_cache.py); 0 computes them on every request.
+    "FIGURES_CACHE_SECONDS": env_int("BERDAYA_FIGURES_CACHE_SECONDS", 3600),
+}
+
+# The cache the web server's worker processes share (files, no server to run); BERDAYA_CACHE_DIR moves it.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("BERDAYA_CACHE_DIR", str(Path.cwd() / "berdaya-data" / "cache")),
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
 }
 
 # Background jobs (docs/architecture.md, "Background jobs"): a queue in the database by default, worked by

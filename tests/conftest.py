@@ -131,6 +131,13 @@ def _jobs_in_process(settings):
     settings.BERDAYA = {**settings.BERDAYA, "BACKGROUND_JOBS": False}
 
 
+@pytest.fixture(autouse=True)
+def _figures_computed_each_time(settings):
+    """Rolled-back tests reuse audit ids, so a cached figure could outlive its test; tests of the cache
+    (tests/core/test_figures_cache.py) turn it on with a cache of their own."""
+    settings.BERDAYA = {**settings.BERDAYA, "FIGURES_CACHE_SECONDS": 0}
+
+
 def write_xlsx_rows(path: Path, rows: list[dict[str, str]], *, title_rows: int = 0, numeric_nik: bool = False) -> Path:
     """An XLSX of rows under the canonical header, optionally below title rows or with NIKs as numbers."""
     from openpyxl import Workbook

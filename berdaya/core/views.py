@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from berdaya.core.figures_cache import figures_cached
 from berdaya.core.scoping import can_read_registry
 from berdaya.registry.selectors import decision_counts, recent_imports
 
@@ -10,7 +11,9 @@ from berdaya.registry.selectors import decision_counts, recent_imports
 def home(request):
     context = {
         "can_read_registry": can_read_registry(request.user),
-        "counts": decision_counts(user=request.user),
+        "counts": figures_cached(
+            "decision_counts", request.user, (), lambda: decision_counts(user=request.user)
+        ),
     }
     if context["can_read_registry"]:
         context["imports"] = recent_imports(user=request.user)[:5]

@@ -42,7 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from berdaya.core.models import Region, Role, User
 from berdaya.core.scoping import region_q
@@ -153,15 +153,20 @@ def thresholds() -> dict[str, int]:
 
 def alert_title(code: str) -> str:
     """The Indonesian title of an alert code."""
-    return {
-        CAPITAL_LOAN_READY: _("Siap pinjaman modal"),
-        NO_VISIT: _("Tidak ada kunjungan pendamping"),
-        LOW_ATTENDANCE: _("Kehadiran pertemuan rendah"),
-        NO_MEETINGS: _("Tidak ada pertemuan"),
-        FACILITATOR_OVER_CAP: _("Pendamping melebihi batas beban"),
-        KUBE_WITHOUT_FACILITATOR: _("KUBE tanpa pendamping"),
-        KECAMATAN_WITHOUT_FACILITATOR: _("Kecamatan tanpa pendamping"),
-    }[code]
+    return str(_TITLES[code])
+
+
+# Lazy: translated in the language of the request that reads them. A dict built per call translated all
+# seven titles for every alert (a city dashboard has thousands).
+_TITLES = {
+    CAPITAL_LOAN_READY: gettext_lazy("Siap pinjaman modal"),
+    NO_VISIT: gettext_lazy("Tidak ada kunjungan pendamping"),
+    LOW_ATTENDANCE: gettext_lazy("Kehadiran pertemuan rendah"),
+    NO_MEETINGS: gettext_lazy("Tidak ada pertemuan"),
+    FACILITATOR_OVER_CAP: gettext_lazy("Pendamping melebihi batas beban"),
+    KUBE_WITHOUT_FACILITATOR: gettext_lazy("KUBE tanpa pendamping"),
+    KECAMATAN_WITHOUT_FACILITATOR: gettext_lazy("Kecamatan tanpa pendamping"),
+}
 
 
 def alert_rule(code: str) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from berdaya.core.models import User
 from berdaya.core.scoping import can_read_registry, get_scoped_or_404, region_q
-from berdaya.registry.models import Decision, Family, ImportBatch
+from berdaya.registry.models import Decision, Family, ImportBatch, Person
 
 
 def families_for_user(
@@ -15,7 +16,21 @@ def families_for_user(
     families = (
         Family.objects.filter(region_q(user, "region"))
         .select_related("region", "latest_decision")
-        .annotate(member_count=Count("members"))
+        # A correlated count, not Count("members"): the join-and-group counted the members of every family
+        # in the region (100,000 in a city) before the page kept 50; this is evaluated for the page's rows.
+        .annotate(
+            member_count=Coalesce(
+                Subquery(
+                    Person.objects.filter(family=OuterRef("pk"))
+                    .order_by()
+                    .values("family")
+                    .annotate(n=Count("*"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+        )
         .order_by("region_id", "no_kk")
     )
     if decision == "NONE":

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from berdaya.core.figures_cache import figures_cached
 from berdaya.core.jobs import (
     background_jobs_enabled,
     job_enqueue,
@@ -58,7 +59,9 @@ def family_list(request):
             "business_type": business_type,
             "decisions": Decision.choices,
             "business_types": BUSINESS_TYPES,
-            "counts": selectors.decision_counts(user=request.user),
+            "counts": figures_cached(
+                "decision_counts", request.user, (), lambda: selectors.decision_counts(user=request.user)
+            ),
         },
     )
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
@@ -110,6 +110,10 @@ def in_region(code: str | None, field: str) -> Q:
     """Rows whose region (`field`, a foreign key path to Region such as "kube__region") lies in region `code`."""
     if code is None:
         return Q()
+    if len(code) == CODE_LENGTH["desa"]:
+        # Nothing lies below a desa/kelurahan: equality alone, which SQLite answers from the index. Its LIKE
+        # (case-insensitive) cannot use one, so the prefix test scanned all 100,000 families of the city.
+        return Q(**{field: code})
     return Q(**{field: code}) | Q(**{f"{field}__code__startswith": code + "."})
 
 
@@ -362,20 +366,27 @@ def region_summary(*, user: User, code: str | None, as_of: dt.date | None = None
         total.aid_paid += amount or 0
         row(key).aid_paid = amount or 0
 
-    # Attendance: the region's monthly trend, and each child's rate over the alert window.
+    # Attendance: the region's monthly trend, and each child's rate over the alert window, from one pass
+    # over the attendance records grouped by child, meeting day and status (a few thousand rows for a city;
+    # the records themselves, 300,000 for the city demo, are read once instead of twice).
     in_kubes = in_region(code, "meeting__kube__region")
-    trend = trend_for(in_kubes, as_of)
+    firsts = months_back(as_of, TREND_MONTHS)
     window_start, _end = attendance_window(as_of, int(settings.BERDAYA["ATTENDANCE_MONTHS"]))
+    per_month: dict[dt.date, Counter] = defaultdict(Counter)
     per_child: dict[str, Counter] = defaultdict(Counter)
-    for key, status, n in (
-        Attendance.objects.filter(in_kubes, meeting__date__gte=window_start, meeting__date__lte=as_of)
+    for key, day, status, n in (
+        Attendance.objects.filter(in_kubes, meeting__date__gte=min(firsts[0], window_start), meeting__date__lte=as_of)
         .annotate(child=_key(length, "meeting__kube__region_id", "meeting__kube_id"))
-        .values("child", "status")
+        .values("child", "meeting__date", "status")
         .annotate(n=Count("id"))
         .order_by()
-        .values_list("child", "status", "n")
+        .values_list("child", "meeting__date", "status", "n")
     ):
-        per_child[str(key)][status] += n
+        if day >= firsts[0]:
+            per_month[day.replace(day=1)][status] += n
+        if day >= window_start:
+            per_child[str(key)][status] += n
+    trend = [TrendPoint(month=m, counts=_counts(per_month.get(m, Counter()))) for m in firsts]
     for key, statuses in per_child.items():
         row(key).attendance = _counts(statuses)
         total.attendance = total.attendance + row(key).attendance
@@ -431,19 +442,22 @@ def region_summary(*, user: User, code: str | None, as_of: dt.date | None = None
 
 def trend_for(meetings: Q, as_of: dt.date, months: int = TREND_MONTHS) -> list[TrendPoint]:
     """Attendance per calendar month over the `months` months up to `as_of`, for the attendance records
-    matching `meetings` (a filter on Attendance). One grouped query."""
+    matching `meetings` (a filter on Attendance). One grouped query.
+
+    Grouped by meeting date and summed into months here: at most a year of dates comes back, and the
+    database does no per-row month arithmetic (SQLite's TruncMonth is a Python function called on every
+    attendance record: on the city demo's 300,000 records this query took 0.71 s of CPU with it, 0.17 s
+    without)."""
     firsts = months_back(as_of, months)
     per_month: dict[dt.date, Counter] = defaultdict(Counter)
-    for month, status, n in (
+    for day, status, n in (
         Attendance.objects.filter(meetings, meeting__date__gte=firsts[0], meeting__date__lte=as_of)
-        .annotate(month=TruncMonth("meeting__date"))
-        .values("month", "status")
+        .values("meeting__date", "status")
         .annotate(n=Count("id"))
         .order_by()
-        .values_list("month", "status", "n")
+        .values_list("meeting__date", "status", "n")
     ):
-        month = month.date() if isinstance(month, dt.datetime) else month
-        per_month[month][status] += n
+        per_month[day.replace(day=1)][status] += n
     return [TrendPoint(month=m, counts=_counts(per_month.get(m, Counter()))) for m in firsts]
 
 

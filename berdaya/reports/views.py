@@ -11,10 +11,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from berdaya.core.audit_context import client_address
+from berdaya.core.figures_cache import figures_cached
 from berdaya.reports.dashboard import can_see_dashboard, home_code, region_summary
 from berdaya.reports.figures import region_charts, trend_svg
 from berdaya.reports.plan import plan_summary
@@ -27,9 +29,16 @@ def _background_jobs() -> bool:
     return background_jobs_enabled()
 
 
+def _summary_and_charts(user, code: str | None):
+    summary = region_summary(user=user, code=code)
+    return summary, region_charts(summary)
+
+
 def _render_region(request, code: str | None):
-    summary = region_summary(user=request.user, code=code)
-    context = {"s": summary, "charts": region_charts(summary), "background_jobs": _background_jobs()}
+    summary, charts = figures_cached(
+        "region", request.user, (code, timezone.localdate()), lambda: _summary_and_charts(request.user, code)
+    )
+    context = {"s": summary, "charts": charts, "background_jobs": _background_jobs()}
     return render(request, "reports/region.html", context)
 
 
