@@ -38,7 +38,10 @@ def figures_cached(kind: str, user: User, parts: tuple, compute: Callable[[], T]
     seconds = int(settings.BERDAYA["FIGURES_CACHE_SECONDS"])
     if seconds <= 0:
         return compute()
-    argument = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+    # The database in the key too: two installations (or the SQLite and PostgreSQL copies of one world)
+    # may share a cache directory and have the same user ids and audit ids.
+    database = settings.DATABASES["default"]
+    argument = hashlib.sha256(repr((database["NAME"], database.get("HOST"), parts)).encode()).hexdigest()[:16]
     key = f"berdaya:figures:{kind}:{user.pk}:{data_version()}:{argument}"
     found = cache.get(key)
     if found is not None:
