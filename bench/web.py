@@ -13,7 +13,8 @@ without it. For each database, in one run:
     most KUBEs, the KUBE with the most journal lines, the pendamping with the largest caseload), issues
     an API token for the program officer, and opens every page once per role through Django's test
     client: a page the role may not open (not 200) is left out of that role's load and listed; each
-    page's query count, its time alone (best of three, one request at a time) and the CPU time of that
+    page's query count, its time alone (best of three, one request at a time, with the figures cache
+    off: what the first request after a write pays to recompute a dashboard) and the CPU time of that
     request in the Django process (SQLite's engine included, PostgreSQL's server not) are printed next to
     its times under load: on a shared machine the CPU time is the figure that other processes disturb least;
 (load) gunicorn (`--workers`, sync workers, connections kept 60 s) serves 127.0.0.1:`--port`; Locust
@@ -345,8 +346,12 @@ def _summarise(raw: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, Any]
 
 def run_database(url: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     vendor = "postgresql" if url.startswith(("postgres", "postgresql")) else "sqlite"
-    env = _env(url)
     tag = vendor
+    env = _env(url)
+    # A fresh figures cache for the server (core/figures_cache.py): the warm-up fills it, as the first
+    # visitors after a write would. The per-page "alone" timings run with the cache off, so they are the
+    # cost of recomputing a page's figures (what the first request after any write pays).
+    env["BERDAYA_CACHE_DIR"] = str(work / f"{tag}-cache")
     plan_path = work / f"{tag}-plan.json"
     print(f"\n== {vendor}: {url}")
     code, wall, _rss, _cpu = _run_child(
@@ -357,7 +362,7 @@ def run_database(url: str, args: argparse.Namespace, work: Path) -> dict[str, An
             f"--region={args.region}",
             f"--min-families={args.min_families}",
         ],
-        env,
+        {**env, "BERDAYA_FIGURES_CACHE_SECONDS": "0"},
         work / f"{tag}-prepare.log",
     )
     if code != 0:
