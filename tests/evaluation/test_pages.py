@@ -218,6 +218,37 @@ def test_a_malformed_export_is_listed_row_by_row_and_nothing_imported(officer_cl
     assert "<td>3</td><td>floor_material</td>" in page and "<td>3</td><td>household_size</td>" in page
 
 
+def test_a_household_answered_twice_is_a_line_in_the_report_not_a_server_error(officer_client, baseline, kube):
+    """The same household under two instanceIDs, in one file or beside an answer already stored: refused
+    with the line, nothing imported (the database would refuse the second answer)."""
+    first, second = families(kube)[:2]
+    url = reverse("evaluation:import", args=[baseline.pk])
+    twice = [
+        {**welfare_answers(kube, first), "instance": "uuid:one"},
+        {**welfare_answers(kube, first), "instance": "uuid:two"},
+    ]
+    response = officer_client.post(url, {"instrument": "welfare", "source": "odk", "file": csv_upload(twice)})
+    assert response.status_code == 302
+    record = SubmissionImport.objects.get()
+    assert record.status == "refused" and Response.objects.count() == 0
+    assert [p["line"] for p in record.problems] == [3] and "baris 2" in record.problems[0]["message"]
+    # Stored once; a later file answers it again under a new instanceID, next to a new household.
+    officer_client.post(url, {"instrument": "welfare", "source": "odk", "file": csv_upload(twice[:1])})
+    assert Response.objects.count() == 1
+    again = [
+        {**welfare_answers(kube, second), "instance": "uuid:three"},
+        {**welfare_answers(kube, first), "instance": "uuid:four"},
+    ]
+    response = officer_client.post(url, {"instrument": "welfare", "source": "odk", "file": csv_upload(again)})
+    assert response.status_code == 302
+    record = SubmissionImport.objects.order_by("-id").first()
+    assert record.status == "refused" and [p["line"] for p in record.problems] == [3]
+    assert Response.objects.count() == 1
+    # The same instanceID again is a re-send, not a clash: counted as already there.
+    officer_client.post(url, {"instrument": "welfare", "source": "odk", "file": csv_upload(twice[:1])})
+    assert SubmissionImport.objects.order_by("-id").first().counts["already"] == 1
+
+
 def test_a_file_of_another_kind_is_refused_on_the_form(officer_client, baseline):
     upload = SimpleUploadedFile("foto.jpg", b"\xff\xd8\xff", content_type="image/jpeg")
     url = reverse("evaluation:import", args=[baseline.pk])

@@ -92,6 +92,42 @@ def _collected_on(submission_values: Mapping[str, Any], round_: Round) -> dt.dat
     return value if isinstance(value, dt.date) else round_.end_on
 
 
+def _respondent_clashes(
+    round: Round, instrument: str, fresh: list[tuple[Submission, dict[str, Any]]], columns: dict[str, str]
+) -> list[dict]:
+    """Answers for one respondent (a household, or a KUBE for the group assessment) under another instanceID:
+    twice in the file, or beside an answer already stored. The database keeps one response per respondent
+    and round; without this the second would fail there as a server error instead of a line in the report.
+    """
+    field = "kube" if instrument == InstrumentName.GROUP_ASSESSMENT else "family"
+    column = columns.get(f"{field}_id", "")
+
+    def respondent(fields: dict[str, Any]) -> int:
+        if field == "kube":
+            return fields["kube"].pk
+        return fields["family_id"] if "family_id" in fields else fields["family"].pk
+
+    keys = {respondent(fields) for _s, fields in fresh}
+    answered = set(
+        Response.objects.filter(round=round, instrument=instrument, **{f"{field}_id__in": keys}).values_list(
+            f"{field}_id", flat=True
+        )
+    )
+    problems: list[dict] = []
+    first_line: dict[int, int] = {}
+    for submission, fields in fresh:
+        key = respondent(fields)
+        if key in answered:
+            message = _("Responden ini sudah punya isian di putaran ini (dengan instanceID lain).")
+        elif key in first_line:
+            message = _("Responden ini sudah diisi di baris %(line)s berkas ini.") % {"line": first_line[key]}
+        else:
+            first_line[key] = submission.line
+            continue
+        problems.append({"line": submission.line, "column": column, "message": message, "value": str(key)})
+    return problems
+
+
 def submissions_import(
     *, actor: User | None, round: Round, instrument: str, path: Path | str, file_name: str = "", source: str = "odk"
 ) -> SubmissionImport:
@@ -121,6 +157,14 @@ def submissions_import(
             problems.append({"line": submission.line, "column": column, "message": problem, "value": ""})
         else:
             matched.append((submission, fields))
+    existing = set(
+        Response.objects.filter(instance_id__in=[s.instance_id for s, _f in matched]).values_list(
+            "instance_id", flat=True
+        )
+    )
+    problems += _respondent_clashes(
+        round, instrument, [(s, f) for s, f in matched if s.instance_id not in existing], batch.columns
+    )
     with transaction.atomic():
         if problems:
             record = SubmissionImport.objects.create(
@@ -149,11 +193,6 @@ def submissions_import(
             status=SubmissionImport.Status.IMPORTED,
             counts={},
             created_by=actor if actor is not None and actor.pk else None,
-        )
-        existing = set(
-            Response.objects.filter(instance_id__in=[s.instance_id for s, _f in matched]).values_list(
-                "instance_id", flat=True
-            )
         )
         fresh = [
             Response(
