@@ -750,6 +750,7 @@ def _year_close(book: Book, year_end: dt.date, *, actor: User | None) -> None:
         JournalLine.objects.filter(kube_id=book.kube_id, date__lte=year_end, account__type__in=["income", "expense"])
         .values("account__code")
         .annotate(d=Sum("debit"), c=Sum("credit"))
+        .order_by("account__code")  # the closing entry's lines in chart order, whatever plan the database picks
     )
     lines, surplus = [], 0
     for row in rows:
