@@ -216,10 +216,10 @@ PERMISSIONS_POLICY = {
     "browsing-topics": [],
 }
 # Content-Security-Policy (django-csp): every script is a file from this site (no inline code, no eval),
-# nothing is fetched from a third party. Style elements come from files too; style *attributes* stay
-# allowed because server-drawn SVG charts and bar widths size themselves with them (an attribute can
-# carry neither script nor selectors). `style-src` keeps 'unsafe-inline' only for browsers older than
-# style-src-elem/-attr (Chrome 75, Firefox 108, Safari 15.4); newer ones obey the two stricter lines.
+# nothing is fetched from a third party. Styles come from files too, and no style attribute is obeyed:
+# the server-drawn SVG charts size themselves by CSS classes and SVG attributes (a page script may still
+# set element.style, which CSP does not govern). `style-src` keeps 'unsafe-inline' only for browsers older
+# than style-src-elem/-attr (Chrome 75, Firefox 108, Safari 15.4); newer ones obey the two stricter lines.
 # img-src: data: for icons inside CSS, blob: for the visit form's photo downscaling.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -227,7 +227,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF, UNSAFE_INLINE],
         "style-src-elem": [SELF],
-        "style-src-attr": [UNSAFE_INLINE],
+        "style-src-attr": [NONE],
         "img-src": [SELF, "data:", "blob:"],
         "font-src": [SELF],
         "connect-src": [SELF],

@@ -89,7 +89,7 @@ def members_svg(
     height = MARGIN_TOP + plot_size + MARGIN_BOTTOM + legend_rows * LEGEND_ROW + 6
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" '
-        f'style="max-width:{WIDTH * 2}px" role="img" aria-label="{escape(title)}" class="formation-plot" '
+        f'role="img" aria-label="{escape(title)}" class="formation-plot" '
         'font-family="system-ui, -apple-system, Roboto, sans-serif">',
         f"<title>{escape(title)}</title>",
         f'<rect x="{MARGIN_LEFT}" y="{MARGIN_TOP}" width="{plot_size}" height="{plot_size}" fill="#fff" '

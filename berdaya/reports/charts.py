@@ -44,7 +44,7 @@ def _open(kind: str, title: str, desc: str, height: float, salt: str) -> list[st
     ident = f"chart-{kind}-{digest}"
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {_num(height)}" width="100%" '
-        f'style="max-width:{WIDTH * 2}px" role="img" aria-labelledby="{ident}-t {ident}-d" '
+        f'role="img" aria-labelledby="{ident}-t {ident}-d" '
         f'class="chart chart-{kind}" font-family="{FONT}">',
         f'<title id="{ident}-t">{_e(title)}</title>',
         f'<desc id="{ident}-d">{_e(desc)}</desc>',

@@ -234,7 +234,7 @@ def _template_files() -> list[Path]:
     return [p for p in files if "pdf" not in p.parent.parts and not p.stem.endswith("_pdf")]
 
 
-def test_no_template_has_inline_script_handlers_or_style_elements():
+def test_no_template_has_inline_script_handlers_or_styles():
     files = _template_files()
     assert len(files) > 50
     offenders = []
@@ -245,6 +245,8 @@ def test_no_template_has_inline_script_handlers_or_style_elements():
                 offenders.append(f"{path}: inline {match.group(0)}")
         if re.search(r"<style\b", text):
             offenders.append(f"{path}: <style>")
+        if re.search(r"\sstyle\s*=", text):
+            offenders.append(f"{path}: style attribute")
         for handler in re.findall(r"\son[a-z]+\s*=\s*[\"']", text):
             offenders.append(f"{path}: handler {handler.strip()}")
         if "javascript:" in text:
