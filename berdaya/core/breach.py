@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from berdaya.core.models import AuditEvent
 from berdaya.engine.masking import mask_id
@@ -102,7 +103,7 @@ def breach_report(
     Raises ValueError for an empty window or a NIK the registry does not hold.
     """
     if end <= start:
-        raise ValueError("the window ends before it starts")
+        raise ValueError(_("Waktu akhir harus setelah waktu awal."))
     events = list(AuditEvent.objects.filter(at__gte=start, at__lt=end).select_related("actor").order_by("at", "id"))
     object_regions = _object_regions(events)
     rows = [_row(event, object_regions.get((event.object_type, event.object_id), "")) for event in events]
@@ -194,7 +195,7 @@ def _about_person(rows: list[BreachRow], nik: str) -> list[BreachRow]:
 
     person = Person.objects.select_related("family").filter(nik=nik.strip()).first()
     if person is None:
-        raise ValueError(f"no person with NIK {mask_id(nik)} in the registry")
+        raise ValueError(_("NIK ini tidak ada di registri.") + f" ({mask_id(nik)})")
     direct = {("person", str(person.pk)), ("registry.Person", str(person.pk))}
     family_region = ""
     if person.family_id:

@@ -23,6 +23,9 @@ def _person(nik: str):
     from berdaya.pdp.record import normalise_nik
     from berdaya.registry.models import Person
 
+    digits = normalise_nik(nik)
+    if len(digits) != 16:
+        _fail(f"--nik harus 16 angka; {nik!r} berisi {len(digits)} angka")
     person = Person.objects.select_related("family__region").filter(nik=normalise_nik(nik)).first()
     if person is None:
         _fail(f"tidak ada orang dengan NIK {mask_id(normalise_nik(nik))}")

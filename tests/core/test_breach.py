@@ -92,9 +92,9 @@ def test_a_nik_keeps_the_rows_about_that_person_and_the_bulk_reads_of_their_regi
 
 
 def test_an_unknown_nik_or_an_empty_window_is_refused(world):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="NIK ini tidak ada di registri"):
         breach_report(**WINDOW, nik="0000000000000000")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Waktu akhir harus setelah waktu awal"):
         breach_report(start=NOON, end=NOON)
 
 

@@ -234,6 +234,8 @@ def test_the_cli_exports_json_and_pdf(member, tmp_path):
     assert CliRunner().invoke(app, ["subject", "export", "--nik", "6171044512800001", "--out", str(pdf)]).exit_code == 0
     assert "SUMARNI WULANDARI" in pdf_text(pdf.read_bytes())
     assert CliRunner().invoke(app, ["subject", "export", "--nik", "6171049999999999", "--out", str(out)]).exit_code == 2
+    short = CliRunner().invoke(app, ["subject", "export", "--nik", "123", "--out", str(out)])
+    assert short.exit_code == 2 and "16 angka" in short.output
 
 
 # ---- correction -----------------------------------------------------------------------------------
